@@ -1,0 +1,78 @@
+import type { RencodeValue } from './rencode.js';
+
+/** One remote call: method name, positional and keyword arguments. `T` is the decoded result type. */
+export interface RpcRequest<T = unknown> {
+  readonly method: string;
+  readonly args: readonly RencodeValue[];
+  readonly kwargs?: Readonly<Record<string, RencodeValue>>;
+  /** Phantom field carrying the result type; never set at run time. */
+  readonly __result?: T;
+}
+
+/** Result type of a request. */
+export type ResultOf<R> = R extends RpcRequest<infer T> ? T : never;
+
+/** Per-item outcome of a bundled call: each call in a bundle succeeds or fails on its own. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: Error };
+
+export type SettledTuple<R extends readonly RpcRequest[]> = { -readonly [K in keyof R]: Settled<ResultOf<R[K]>> };
+
+export interface CallOptions {
+  /** Abort (deadline) for this call; aborting rejects with DelugeTimeoutError. */
+  signal?: AbortSignal;
+}
+
+/** A daemon event: `[3, name, args]` on the wire. */
+export interface DelugeEvent {
+  readonly name: string;
+  readonly args: readonly RencodeValue[];
+}
+
+/**
+ * What consumers of the client need: the exporter and the typed API facade depend on this interface,
+ * so tests can substitute a fake.
+ */
+export interface DelugeRpc {
+  call<T>(request: RpcRequest<T>, options?: CallOptions): Promise<T>;
+  /** Sends all requests in ONE message; each result settles independently. */
+  callMany<const R extends readonly RpcRequest[]>(requests: R, options?: CallOptions): Promise<SettledTuple<R>>;
+  close(): Promise<void>;
+}
+
+/** Hooks the client calls so an embedding program can count traffic; all optional, all synchronous. */
+export interface ClientInstrumentation {
+  /** A request for `method` was written to the wire. */
+  request?(method: string): void;
+  /** A request for `method` failed with an error of class `kind`. */
+  error?(method: string, kind: import('./errors.js').DelugeErrorKind): void;
+  /** Wire bytes (compressed frames incl. header) written / read. */
+  sentBytes?(bytes: number): void;
+  receivedBytes?(bytes: number): void;
+  /** A new connection replaced a previous one (not called for the first connect). */
+  reconnect?(): void;
+}
+
+export interface DelugeTlsOptions {
+  /** SHA-256 fingerprint of the daemon certificate, hex, with or without colons, any case. */
+  fingerprintSha256?: string;
+  /** PEM CA (or the daemon's self-signed certificate) to verify against. Host name is not checked. */
+  ca?: string | Buffer;
+}
+
+export interface DelugeClientOptions {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  /** Sent as `client_version` at login; any string is accepted by Deluge 2.x. */
+  clientVersion?: string;
+  /** Default: accept any certificate (Deluge's is self-signed). */
+  tls?: DelugeTlsOptions;
+  /** Largest frame body accepted from the daemon, compressed. Default 64 MiB. */
+  maxFrameBytes?: number;
+  /** Largest inflated body accepted. Default 4 × maxFrameBytes. */
+  maxInflatedBytes?: number;
+  /** Event names passed to `daemon.set_event_interest` after every login. */
+  eventInterest?: readonly string[];
+  instrumentation?: ClientInstrumentation;
+}
