@@ -1,10 +1,11 @@
-import type { RencodeValue } from './rencode.js';
+import type { RencodeInput, RencodeValue } from './rencode.js';
 
 /** One remote call: method name, positional and keyword arguments. `T` is the decoded result type. */
 export interface RpcRequest<T = unknown> {
   readonly method: string;
-  readonly args: readonly RencodeValue[];
-  readonly kwargs?: Readonly<Record<string, RencodeValue>>;
+  /** Encoded as given: readonly arrays and Maps are fine. */
+  readonly args: readonly RencodeInput[];
+  readonly kwargs?: Readonly<Record<string, RencodeInput>>;
   /** Phantom field carrying the result type; never set at run time. */
   readonly __result?: T;
 }

@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { ConfigError } from './config/errors.js';
+import { loadConfigFromProcess } from './config/load.js';
+import { summarizeConfig } from './config/summary.js';
+import type { ExporterConfig } from './config/types.js';
+import { ExporterMetrics } from './exporter-metrics.js';
+import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
+import { createApp, type ListenAddress, ListenAddressError, listen, parseListenAddress } from './server.js';
+import { VERSION } from './version.js';
+
+const PROGRAM = 'deluge-exporter';
+const DEFAULT_LISTEN_ADDRESS = ':9354';
+const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+const HELP_TEXT = `Usage: deluge-exporter [flags]
+
+Prometheus exporter for the Deluge BitTorrent daemon (deluged 2.x).
+
+Flags:
+  --config FILE               YAML configuration file. Without it, one daemon is
+                              configured from the environment variables below.
+  --web.listen-address ADDR   Where to serve HTTP: HOST:PORT, :PORT (all interfaces)
+                              or [IPv6]:PORT. Default ":9354".
+  --log.level LEVEL           debug, info, warn or error. Default "info".
+  --check-config              Validate the configuration, print a summary, exit.
+  -h, --help                  Print this help and exit.
+  --version                   Print the version and exit.
+
+Environment (read only without --config):
+  DELUGE_HOST                 Daemon host. Default 127.0.0.1.
+  DELUGE_PORT                 Daemon RPC port. Default 58846.
+  DELUGE_NAME                 The "daemon" label. Default HOST:PORT.
+  DELUGE_USERNAME             Account name.
+  DELUGE_PASSWORD             Account password.
+  DELUGE_PASSWORD_FILE        File holding the password (trailing newline trimmed);
+                              instead of DELUGE_PASSWORD.
+  DELUGE_CONFIG_DIR           Deluge's config directory. When none of DELUGE_USERNAME,
+                              DELUGE_PASSWORD, DELUGE_PASSWORD_FILE is set, the
+                              exporter logs in as "localclient" with the password from
+                              the "auth" file there. Default: $XDG_CONFIG_HOME/deluge
+                              or ~/.config/deluge, then /var/lib/deluged/config
+                              (Windows: %APPDATA%\\deluge).
+
+Endpoints: / /metrics /probe?target=NAME /healthz /readyz
+`;
+
+/** A bad command line; exit code 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+interface CliOptions {
+  readonly configPath?: string;
+  readonly listenAddress: ListenAddress;
+  readonly logLevel: LogLevel;
+  readonly checkConfig: boolean;
+  readonly help: boolean;
+  readonly version: boolean;
+}
+
+const FLAGS = {
+  config: { type: 'string' },
+  'web.listen-address': { type: 'string' },
+  'log.level': { type: 'string' },
+  'check-config': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+function parseCliArgs(argv: readonly string[]): CliOptions {
+  // Non-strict parsing plus our own checks: parseArgs' strict messages do not name the flag plainly.
+  const { values, tokens } = parseArgs({ args: [...argv], options: FLAGS, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind === 'positional') throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}`);
+    if (token.kind !== 'option') continue;
+    const flag = FLAGS[token.name as keyof typeof FLAGS];
+    if (flag === undefined) throw new UsageError(`unknown flag ${token.rawName}`);
+    if (flag.type === 'string' && token.value === undefined) throw new UsageError(`${token.rawName} needs a value`);
+    if (flag.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
+  }
+  const logLevel = (values['log.level'] as string | undefined) ?? DEFAULT_LOG_LEVEL;
+  if (!isLogLevel(logLevel)) {
+    throw new UsageError(`--log.level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  }
+  let listenAddress: ListenAddress;
+  try {
+    listenAddress = parseListenAddress((values['web.listen-address'] as string | undefined) ?? DEFAULT_LISTEN_ADDRESS);
+  } catch (error) {
+    if (error instanceof ListenAddressError) throw new UsageError(`--web.listen-address: ${error.message}`);
+    throw error;
+  }
+  const configPath = values.config as string | undefined;
+  return {
+    ...(configPath === undefined ? {} : { configPath }),
+    listenAddress,
+    logLevel,
+    checkConfig: values['check-config'] === true,
+    help: values.help === true,
+    version: values.version === true,
+  };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCliArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${PROGRAM}: ${error.message}\nRun "${PROGRAM} --help" for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (options.help) {
+    process.stdout.write(HELP_TEXT);
+    return EXIT_OK;
+  }
+  if (options.version) {
+    process.stdout.write(`${PROGRAM} ${VERSION}\n`);
+    return EXIT_OK;
+  }
+  let config: ExporterConfig;
+  try {
+    config = loadConfigFromProcess(options.configPath);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${PROGRAM}: ${error.message}\n`);
+    return EXIT_FAILURE;
+  }
+  if (options.checkConfig) {
+    process.stdout.write(summarizeConfig(config));
+    return EXIT_OK;
+  }
+  return serve(config, options);
+}
+
+async function serve(config: ExporterConfig, options: CliOptions): Promise<number> {
+  const logger = createLogger({ level: options.logLevel, pretty: process.stdout.isTTY === true });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  const exporterMetrics = new ExporterMetrics();
+  exporterMetrics.configLoaded(true);
+  // Loaded here, not at the top: --help, --version and --check-config need none of the scrape machinery.
+  const { createScraper } = await import('./collector/scraper.js');
+  const scraper = await createScraper({ config, logger, exporterMetrics });
+  let ready = false;
+  const app = createApp({ scraper, exporterMetrics, config, logger, ready: () => ready });
+  let server: Awaited<ReturnType<typeof listen>>;
+  try {
+    server = await listen(app, options.listenAddress);
+  } catch (error) {
+    logger.error({ err: error }, 'cannot listen');
+    await scraper.close();
+    return EXIT_FAILURE;
+  }
+  ready = true;
+  const { address, port } = server.address() as AddressInfo;
+  logger.info({ address, port, daemons: scraper.daemonNames, version: VERSION }, 'listening');
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  ready = false;
+  logger.info({ signal }, 'shutting down');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await scraper.close();
+  server.closeAllConnections();
+  await closed;
+  return EXIT_OK;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${PROGRAM}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(EXIT_FAILURE);
+  },
+);

@@ -1,0 +1,186 @@
+import type { PerTorrentFamily } from '../config/per-torrent-families.js';
+import type { PerTorrentConfig } from '../config/types.js';
+import { type TorrentEntry, torrentLabel, torrentTracker } from './torrents.js';
+import type { MetricFamily, MetricType, Sample } from './types.js';
+import { asNumber, asString } from './values.js';
+
+const METHOD = 'core.get_torrents_status';
+/** Deluge's eta −1 means "a year or more". */
+const ETA_YEAR_OR_MORE_SECONDS = 31_557_600;
+
+type Status = Readonly<Record<string, unknown>>;
+
+interface ValueFamily {
+  /** Name without the `deluge_torrent_` prefix; the name used in `perTorrent.families`. */
+  readonly family: PerTorrentFamily;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly keys: readonly string[];
+  /** The sample value, or `undefined` to omit the sample. */
+  readonly derive: (status: Status, scrapeTimeSeconds: number) => number | undefined;
+}
+
+const number = (key: string) => (status: Status) => asNumber(status[key]);
+/** Omits the sample when the value is `sentinel` (Deluge's "unknown"/"never"). */
+const unlessEqual = (key: string, sentinel: number) => (status: Status) => {
+  const value = asNumber(status[key]);
+  return value === sentinel ? undefined : value;
+};
+
+function valueFamily(
+  family: PerTorrentFamily,
+  type: MetricType,
+  key: string,
+  what: string,
+  derive: ValueFamily['derive'] = number(key),
+): ValueFamily {
+  return { family, type, help: `${what} (${METHOD} ${key}).`, keys: [key], derive };
+}
+
+const VALUE_FAMILIES: readonly ValueFamily[] = [
+  valueFamily('wanted_bytes', 'gauge', 'total_wanted', 'Bytes selected for download'),
+  valueFamily('completed_bytes', 'gauge', 'total_done', 'Bytes of wanted data done'),
+  valueFamily('progress_ratio', 'gauge', 'progress', 'Progress 0–1 (progress / 100)', (status) => {
+    const progress = asNumber(status.progress);
+    return progress === undefined ? undefined : progress / 100;
+  }),
+  valueFamily('downloaded_bytes_total', 'counter', 'all_time_download', 'Bytes ever downloaded'),
+  valueFamily('uploaded_bytes_total', 'counter', 'total_uploaded', 'Bytes ever uploaded'),
+  valueFamily('download_rate_bytes_per_second', 'gauge', 'download_payload_rate', 'Payload download rate'),
+  valueFamily('upload_rate_bytes_per_second', 'gauge', 'upload_payload_rate', 'Payload upload rate'),
+  valueFamily('peers_connected', 'gauge', 'num_peers', 'Connected peers that are not seeds'),
+  valueFamily('seeds_connected', 'gauge', 'num_seeds', 'Connected seeds'),
+  valueFamily(
+    'swarm_peers',
+    'gauge',
+    'total_peers',
+    'Tracker-reported incomplete peers',
+    unlessEqual('total_peers', -1),
+  ),
+  valueFamily('swarm_seeds', 'gauge', 'total_seeds', 'Tracker-reported seeds', unlessEqual('total_seeds', -1)),
+  valueFamily('eta_seconds', 'gauge', 'eta', 'Estimated seconds to completion', (status) => {
+    const eta = asNumber(status.eta);
+    if (eta === -1) return ETA_YEAR_OR_MORE_SECONDS;
+    return eta === undefined || eta <= 0 ? undefined : eta;
+  }),
+  valueFamily('ratio', 'gauge', 'ratio', 'Share ratio', unlessEqual('ratio', -1)),
+  valueFamily('added_timestamp_seconds', 'gauge', 'time_added', 'Time the torrent was added'),
+  valueFamily(
+    'completed_timestamp_seconds',
+    'gauge',
+    'completed_time',
+    'Time the download completed',
+    unlessEqual('completed_time', 0),
+  ),
+  valueFamily(
+    'last_seen_complete_timestamp_seconds',
+    'gauge',
+    'last_seen_complete',
+    'Time a complete copy was last seen',
+    unlessEqual('last_seen_complete', 0),
+  ),
+  valueFamily(
+    'last_transfer_timestamp_seconds',
+    'gauge',
+    'time_since_transfer',
+    'Time payload last moved (scrape time − time_since_transfer)',
+    (status, scrapeTimeSeconds) => {
+      const since = asNumber(status.time_since_transfer);
+      return since === undefined || since < 0 ? undefined : scrapeTimeSeconds - since;
+    },
+  ),
+  valueFamily('active_seconds_total', 'counter', 'active_time', 'Seconds active'),
+  valueFamily('seeding_seconds_total', 'counter', 'seeding_time', 'Seconds seeding'),
+];
+
+const INFO_FAMILY: PerTorrentFamily = 'info';
+const INFO_KEYS: readonly string[] = ['name', 'state', 'label', 'tracker_host'];
+
+function isSelected(config: PerTorrentConfig, familyName: string): boolean {
+  return config.families.length === 0 || config.families.includes(familyName);
+}
+
+/** Torrent keys the selected per-torrent families and filters need; none when per-torrent series are off. */
+export function perTorrentKeys(config: PerTorrentConfig): string[] {
+  if (!config.enabled) return [];
+  const keys = new Set<string>();
+  if (isSelected(config, INFO_FAMILY)) for (const key of INFO_KEYS) keys.add(key);
+  for (const family of VALUE_FAMILIES) {
+    if (isSelected(config, family.family)) for (const key of family.keys) keys.add(key);
+  }
+  if (config.states.length > 0) keys.add('state');
+  if (config.labels.length > 0) keys.add('label');
+  if (config.trackers.length > 0) keys.add('tracker_host');
+  return [...keys];
+}
+
+/** The torrents that pass the state, label and tracker filters (an empty filter passes all). */
+export function filterTorrents(torrents: readonly TorrentEntry[], config: PerTorrentConfig): TorrentEntry[] {
+  return torrents.filter(
+    (torrent) =>
+      (config.states.length === 0 || config.states.includes(asString(torrent.status.state) ?? '')) &&
+      (config.labels.length === 0 || config.labels.includes(torrentLabel(torrent))) &&
+      (config.trackers.length === 0 || config.trackers.includes(torrentTracker(torrent))),
+  );
+}
+
+/**
+ * The per-torrent families and `deluge_torrent_series_capped`. Series exist only when per-torrent
+ * series are on and the filtered torrents do not exceed `maxTorrents`; otherwise capped is 1.
+ */
+export function perTorrentFamilies(
+  torrents: readonly TorrentEntry[],
+  daemon: string,
+  config: PerTorrentConfig,
+  scrapeTimeSeconds: number,
+): MetricFamily[] {
+  const selected = config.enabled ? filterTorrents(torrents, config) : [];
+  const capped = !config.enabled || selected.length > config.maxTorrents;
+  const cappedFamily: MetricFamily = {
+    name: 'deluge_torrent_series_capped',
+    type: 'gauge',
+    help: '1 when per-torrent series are off or the torrent count exceeds the configured cap, else 0.',
+    labelNames: ['daemon'],
+    samples: [{ labels: { daemon }, value: capped ? 1 : 0 }],
+  };
+  if (capped) return [cappedFamily];
+  const families: MetricFamily[] = [];
+  if (isSelected(config, INFO_FAMILY)) families.push(infoFamily(selected, daemon));
+  for (const family of VALUE_FAMILIES) {
+    if (!isSelected(config, family.family)) continue;
+    const samples: Sample[] = [];
+    for (const torrent of selected) {
+      const value = family.derive(torrent.status, scrapeTimeSeconds);
+      if (value !== undefined) samples.push({ labels: { daemon, hash: torrent.hash }, value });
+    }
+    families.push({
+      name: `deluge_torrent_${family.family}`,
+      type: family.type,
+      help: family.help,
+      labelNames: ['daemon', 'hash'],
+      samples,
+    });
+  }
+  families.push(cappedFamily);
+  return families;
+}
+
+function infoFamily(torrents: readonly TorrentEntry[], daemon: string): MetricFamily {
+  return {
+    name: 'deluge_torrent_info',
+    type: 'gauge',
+    help: `Torrent facts, value 1 (${METHOD} name, state, label, tracker_host).`,
+    labelNames: ['daemon', 'hash', 'name', 'state', 'label', 'tracker'],
+    samples: torrents.map((torrent) => ({
+      labels: {
+        daemon,
+        hash: torrent.hash,
+        name: asString(torrent.status.name) ?? torrent.hash,
+        state: asString(torrent.status.state) ?? '',
+        label: torrentLabel(torrent),
+        tracker: torrentTracker(torrent),
+      },
+      value: 1,
+    })),
+  };
+}

@@ -1,0 +1,121 @@
+import { UnexpectedAnswerError } from './errors.js';
+import type { LibtorrentMetricTypes } from './libtorrent-metric-types.js';
+import type { MetricFamily, MetricType, Sample } from './types.js';
+import { asNumber, asRecord } from './values.js';
+
+const METHOD = 'core.get_session_status';
+
+interface SessionMetric {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  /** Source key → extra labels of its sample. */
+  readonly sources: readonly { readonly key: string; readonly labels?: Readonly<Record<string, string>> }[];
+  readonly extraLabelNames?: readonly string[];
+}
+
+const SESSION_METRICS: readonly SessionMetric[] = [
+  counter('deluge_session_received_bytes_total', 'net.recv_bytes', 'Bytes received, payload and protocol'),
+  counter('deluge_session_received_payload_bytes_total', 'net.recv_payload_bytes', 'Payload bytes received'),
+  counter('deluge_session_sent_bytes_total', 'net.sent_bytes', 'Bytes sent, payload and protocol'),
+  counter('deluge_session_sent_payload_bytes_total', 'net.sent_payload_bytes', 'Payload bytes sent'),
+  {
+    name: 'deluge_session_wasted_bytes_total',
+    type: 'counter',
+    help: 'Received bytes discarded, by reason (core.get_session_status net.recv_redundant_bytes, net.recv_failed_bytes).',
+    sources: [
+      { key: 'net.recv_redundant_bytes', labels: { reason: 'redundant' } },
+      { key: 'net.recv_failed_bytes', labels: { reason: 'failed' } },
+    ],
+    extraLabelNames: ['reason'],
+  },
+  gauge(
+    'deluge_session_download_rate_bytes_per_second',
+    'payload_download_rate',
+    "Deluge's smoothed payload download rate",
+  ),
+  gauge('deluge_session_upload_rate_bytes_per_second', 'payload_upload_rate', "Deluge's smoothed payload upload rate"),
+  gauge('deluge_session_peers_connected', 'peer.num_peers_connected', 'Connected peers'),
+  gauge('deluge_session_dht_nodes', 'dht.dht_nodes', 'Nodes in the DHT routing table'),
+  gauge(
+    'deluge_session_has_incoming_connections',
+    'net.has_incoming_connections',
+    '1 once an incoming connection was accepted',
+  ),
+  gauge('deluge_session_disk_queued_write_bytes', 'disk.queued_write_bytes', 'Bytes waiting to be written to disk'),
+];
+
+function counter(name: string, key: string, what: string): SessionMetric {
+  return { name, type: 'counter', help: `${what} (${METHOD} ${key}).`, sources: [{ key }] };
+}
+
+function gauge(name: string, key: string, what: string): SessionMetric {
+  return { name, type: 'gauge', help: `${what} (${METHOD} ${key}).`, sources: [{ key }] };
+}
+
+/** Session keys the fixed session families read. */
+export const SESSION_STATUS_KEYS: readonly string[] = SESSION_METRICS.flatMap((metric) =>
+  metric.sources.map((source) => source.key),
+);
+
+/**
+ * The `keys` argument for `core.get_session_status`: the fixed keys, or `[]` (Deluge's "every key") when
+ * all libtorrent counters are exported.
+ */
+export function sessionStatusKeys(libtorrentStats: boolean): readonly string[] {
+  return libtorrentStats ? [] : SESSION_STATUS_KEYS;
+}
+
+function statusRecord(status: unknown): Readonly<Record<string, unknown>> {
+  const record = asRecord(status);
+  if (record === undefined) throw new UnexpectedAnswerError(METHOD, 'a dict of session keys', status);
+  return record;
+}
+
+/**
+ * The `deluge_session_*` families from a `core.get_session_status` answer. Missing or non-numeric keys
+ * drop their sample. Throws UnexpectedAnswerError when the answer is not a dict.
+ */
+export function sessionFamilies(status: unknown, daemon: string): MetricFamily[] {
+  const record = statusRecord(status);
+  return SESSION_METRICS.map((metric) => {
+    const samples: Sample[] = [];
+    for (const source of metric.sources) {
+      const value = asNumber(record[source.key]);
+      if (value !== undefined) samples.push({ labels: { daemon, ...source.labels }, value });
+    }
+    return {
+      name: metric.name,
+      type: metric.type,
+      help: metric.help,
+      labelNames: ['daemon', ...(metric.extraLabelNames ?? [])],
+      samples,
+    };
+  });
+}
+
+/**
+ * Every libtorrent counter of a full `core.get_session_status([])` answer as
+ * `deluge_libtorrent_<group>_<name>` (`.` → `_`; counters get `_total`), typed from `types`.
+ * Keys the table lacks become gauges; Deluge's own keys (no `.`) are left out: the session families
+ * cover them. Throws UnexpectedAnswerError when the answer is not a dict.
+ */
+export function libtorrentFamilies(status: unknown, daemon: string, types: LibtorrentMetricTypes): MetricFamily[] {
+  const record = statusRecord(status);
+  const families: MetricFamily[] = [];
+  for (const key of Object.keys(record).sort()) {
+    if (!key.includes('.')) continue;
+    const value = asNumber(record[key]);
+    if (value === undefined) continue;
+    const type = types.get(key) ?? 'gauge';
+    const base = `deluge_libtorrent_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+    families.push({
+      name: type === 'counter' && !base.endsWith('_total') ? `${base}_total` : base,
+      type,
+      help: `libtorrent session ${type} ${key} (${METHOD} ${key}).`,
+      labelNames: ['daemon'],
+      samples: [{ labels: { daemon }, value }],
+    });
+  }
+  return families;
+}

@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { authFilePath, delugeConfigDirCandidates, findAuthPassword } from './deluge-auth.js';
+import { deepFreeze } from './deep-freeze.js';
+import { ConfigError } from './errors.js';
+import { type ConfigFile, type DaemonEntry, formatKeyPath, validateConfigFile } from './schema.js';
+import { Secret } from './secret.js';
+import type { DaemonConfig, ExporterConfig } from './types.js';
+
+/** Everything `loadConfig` reads, injected so that it is testable without touching the machine. */
+export interface LoadConfigInput {
+  /** `--config FILE`; when absent the environment (or Deluge's own `auth` file) describes one daemon. */
+  readonly argvConfigPath?: string | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads a whole text file; throws a Node.js error (with `code`) when it cannot. */
+  readonly readFile: (path: string) => string;
+  readonly homedir: string;
+  readonly platform: NodeJS.Platform;
+}
+
+/** Environment variables of single-daemon mode, by daemon key. */
+export const DAEMON_ENV_VARS = {
+  name: 'DELUGE_NAME',
+  host: 'DELUGE_HOST',
+  port: 'DELUGE_PORT',
+  username: 'DELUGE_USERNAME',
+  password: 'DELUGE_PASSWORD',
+  password_file: 'DELUGE_PASSWORD_FILE',
+} as const;
+
+const ENVIRONMENT_SOURCE = 'environment';
+const LOCALCLIENT_USERNAME = 'localclient';
+
+/** How the daemon-level key paths are reported: as YAML paths, or as the environment variables they came from. */
+type KeyPathNamer = (keyPath: string) => string;
+
+interface SourceContext {
+  readonly source: string;
+  readonly readFile: (path: string) => string;
+  readonly resolvePath: (path: string) => string;
+  readonly nameKeyPath: KeyPathNamer;
+}
+
+/**
+ * Loads, validates and freezes the exporter configuration: from the YAML file `argvConfigPath` when given,
+ * else from `DELUGE_*` environment variables, else one daemon on 127.0.0.1:58846 logging in as
+ * `localclient` with the password from Deluge's own `auth` file.
+ *
+ * @throws {ConfigError} naming the source, the key path and the bad (non-secret) value
+ */
+export function loadConfig(input: LoadConfigInput): ExporterConfig {
+  if (input.argvConfigPath !== undefined) return loadConfigFile(input.argvConfigPath, input.readFile);
+  return loadFromEnvironment(input);
+}
+
+/** `loadConfig` with the real file system, environment, home directory and platform. */
+export function loadConfigFromProcess(argvConfigPath?: string): ExporterConfig {
+  return loadConfig({
+    argvConfigPath,
+    env: process.env,
+    readFile: (path) => readFileSync(path, 'utf8'),
+    homedir: homedir(),
+    platform: process.platform,
+  });
+}
+
+function loadConfigFile(path: string, readFile: (path: string) => string): ExporterConfig {
+  const text = readOrThrow(readFile, path, path, '');
+  const document = parseDocument(text, { uniqueKeys: true });
+  const yamlError = document.errors[0];
+  if (yamlError !== undefined) {
+    // Only the first line: the following lines quote the source text, which may hold a password.
+    throw new ConfigError(path, '', `invalid YAML: ${yamlError.message.split('\n')[0]?.replace(/:$/, '')}`);
+  }
+  const context: SourceContext = {
+    source: path,
+    readFile,
+    resolvePath: (file) => resolve(dirname(path), file),
+    nameKeyPath: (keyPath) => keyPath,
+  };
+  return build(validateOrThrow(document.toJS(), context), context);
+}
+
+function loadFromEnvironment(input: LoadConfigInput): ExporterConfig {
+  const { env } = input;
+  const hasCredentials = [DAEMON_ENV_VARS.username, DAEMON_ENV_VARS.password, DAEMON_ENV_VARS.password_file].some(
+    (variable) => Boolean(env[variable]),
+  );
+  const entry = hasCredentials
+    ? daemonEntryFromEnv(env)
+    : { ...daemonEntryFromEnv(env), username: LOCALCLIENT_USERNAME, password: localclientPassword(input) };
+  const context: SourceContext = {
+    source: ENVIRONMENT_SOURCE,
+    readFile: input.readFile,
+    resolvePath: (file) => file,
+    nameKeyPath: envVariableFor,
+  };
+  return build(validateOrThrow({ daemons: [entry] }, context), context);
+}
+
+/** The daemon entry described by the `DELUGE_*` variables that are set (non-empty). */
+function daemonEntryFromEnv(env: LoadConfigInput['env']): Record<string, unknown> {
+  const entry: Record<string, unknown> = {};
+  for (const [key, variable] of Object.entries(DAEMON_ENV_VARS)) {
+    const value = env[variable];
+    if (value) entry[key] = key === 'port' && /^\d+$/.test(value) ? Number(value) : value;
+  }
+  return entry;
+}
+
+function envVariableFor(keyPath: string): string {
+  const key = /^daemons\[0\]\.(\w+)$/.exec(keyPath)?.[1];
+  return key !== undefined && key in DAEMON_ENV_VARS ? DAEMON_ENV_VARS[key as keyof typeof DAEMON_ENV_VARS] : keyPath;
+}
+
+function localclientPassword(input: LoadConfigInput): string {
+  const tried: string[] = [];
+  for (const dir of delugeConfigDirCandidates(input)) {
+    const file = authFilePath(dir, input.platform);
+    let text: string;
+    try {
+      text = input.readFile(file);
+    } catch (error) {
+      tried.push(`${file} (${errorCode(error)})`);
+      continue;
+    }
+    const password = findAuthPassword(text, LOCALCLIENT_USERNAME);
+    if (password !== undefined) return password;
+    tried.push(`${file} (no ${LOCALCLIENT_USERNAME} line)`);
+  }
+  throw new ConfigError(
+    ENVIRONMENT_SOURCE,
+    '',
+    `no --config, no DELUGE_USERNAME/DELUGE_PASSWORD, and no ${LOCALCLIENT_USERNAME} password in Deluge's auth file ` +
+      `(tried ${tried.join(', ')}); pass --config FILE, set DELUGE_USERNAME and DELUGE_PASSWORD ` +
+      '(or DELUGE_PASSWORD_FILE), or set DELUGE_CONFIG_DIR to the daemon\'s config directory',
+  );
+}
+
+function validateOrThrow(data: unknown, context: SourceContext): ConfigFile {
+  const result = validateConfigFile(data);
+  if (!result.ok) {
+    throw new ConfigError(context.source, context.nameKeyPath(result.violation.keyPath), result.violation.detail);
+  }
+  return result.value;
+}
+
+function build(file: ConfigFile, context: SourceContext): ExporterConfig {
+  const daemons = file.daemons.map((entry, index) => buildDaemon(entry, index, file.timeout_seconds, context));
+  const seen = new Set<string>();
+  daemons.forEach((daemon, index) => {
+    if (seen.has(daemon.name)) {
+      throw new ConfigError(
+        context.source,
+        context.nameKeyPath(`daemons[${index}].name`),
+        `duplicate daemon name ${JSON.stringify(daemon.name)}`,
+      );
+    }
+    seen.add(daemon.name);
+  });
+  return deepFreeze({
+    daemons,
+    scrapeTimeoutOffsetSeconds: file.scrape_timeout_offset_seconds,
+    perTorrent: {
+      enabled: file.per_torrent.enabled,
+      maxTorrents: file.per_torrent.max_torrents,
+      states: file.per_torrent.states,
+      labels: file.per_torrent.labels,
+      trackers: file.per_torrent.trackers,
+      families: file.per_torrent.families,
+    },
+    stallWindowSeconds: file.stall_window_seconds,
+    disk: { maxPaths: file.disk.max_paths, extraPaths: file.disk.extra_paths },
+    libtorrentStats: file.libtorrent_stats,
+    maxFrameBytes: file.max_frame_bytes,
+  });
+}
+
+function buildDaemon(entry: DaemonEntry, index: number, defaultTimeout: number, context: SourceContext): DaemonConfig {
+  const keyPath = (key: string) => context.nameKeyPath(formatKeyPath(['daemons', index, ...key.split('.')]));
+  const tls: { fingerprintSha256?: string; caPem?: string } = {};
+  if (entry.tls?.fingerprint_sha256 !== undefined) tls.fingerprintSha256 = entry.tls.fingerprint_sha256;
+  if (entry.tls?.ca_file !== undefined) {
+    tls.caPem = readOrThrow(context.readFile, context.resolvePath(entry.tls.ca_file), context.source, keyPath('tls.ca_file'));
+  }
+  return {
+    name: entry.name ?? defaultDaemonName(entry.host, entry.port),
+    host: entry.host,
+    port: entry.port,
+    username: entry.username,
+    password: new Secret(readPassword(entry, context, keyPath)),
+    tls,
+    timeoutSeconds: entry.timeout_seconds ?? defaultTimeout,
+  };
+}
+
+function readPassword(entry: DaemonEntry, context: SourceContext, keyPath: (key: string) => string): string {
+  if (entry.password !== undefined && entry.password_file !== undefined) {
+    throw new ConfigError(context.source, keyPath('password_file'), 'set either password or password_file, not both');
+  }
+  if (entry.password !== undefined) return entry.password;
+  if (entry.password_file === undefined) {
+    throw new ConfigError(context.source, keyPath('password'), 'required (or password_file)');
+  }
+  const file = context.resolvePath(entry.password_file);
+  const password = readOrThrow(context.readFile, file, context.source, keyPath('password_file')).replace(/[\r\n]+$/, '');
+  if (password === '') throw new ConfigError(context.source, keyPath('password_file'), `${file} is empty`);
+  return password;
+}
+
+/** The default `daemon` label: `host:port`, with IPv6 literals bracketed. */
+export function defaultDaemonName(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function readOrThrow(readFile: (path: string) => string, path: string, source: string, keyPath: string): string {
+  try {
+    return readFile(path);
+  } catch (error) {
+    throw new ConfigError(source, keyPath, `cannot read ${path} (${errorCode(error)})`);
+  }
+}
+
+function errorCode(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,333 @@
+/**
+ * One TLS socket to a Deluge 2.x daemon: request ids, bundled requests, replies matched by id,
+ * events, per-call deadlines. It does not log in and never reconnects; see `client.ts`.
+ */
+import { connect, type TLSSocket } from 'node:tls';
+import {
+  DelugeAuthError,
+  DelugeConnectionError,
+  DelugeNotAuthorizedError,
+  DelugeProtocolError,
+  DelugeRemoteError,
+  type DelugeRpcError,
+  DelugeTimeoutError,
+  DelugeWrappedError,
+} from './errors.js';
+import { encodeFrame, FrameDecoder, type FrameLimits } from './framing.js';
+import type { RencodeValue } from './rencode.js';
+import { checkPinnedCertificate, type ResolvedTls } from './tls.js';
+import type { ClientInstrumentation, DelugeEvent, RpcRequest, Settled } from './types.js';
+
+const RPC_RESPONSE = 1;
+const RPC_ERROR = 2;
+const RPC_EVENT = 3;
+
+/** Everything needed to open one connection. */
+export interface OpenConnectionOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: ResolvedTls;
+  readonly limits: FrameLimits;
+  /** Aborting before the TLS handshake completes fails the open with DelugeTimeoutError. */
+  readonly signal?: AbortSignal | undefined;
+  readonly instrumentation?: ClientInstrumentation | undefined;
+  /** Receives every RPC_EVENT, synchronously, in wire order relative to replies. */
+  readonly onEvent?: ((event: DelugeEvent) => void) | undefined;
+  /** Called once when the connection is gone, with the error pending calls were rejected with. */
+  readonly onClose?: ((reason: DelugeRpcError) => void) | undefined;
+}
+
+interface PendingRequest {
+  readonly method: string;
+  readonly resolve: (outcome: Settled<unknown>) => void;
+  readonly reject: (error: DelugeRpcError) => void;
+  readonly batch: { remaining: number; release: () => void };
+}
+
+/**
+ * Builds the error for an RPC_ERROR reply, with Deluge's `str(exception)` as the message.
+ * Pure; exported for tests and for other decoders of the same shape.
+ */
+export function remoteErrorFromReply(
+  remoteType: string,
+  remoteArgs: readonly unknown[],
+  remoteKwargs: Readonly<Record<string, unknown>>,
+  traceback: string,
+  method?: string,
+): DelugeRemoteError {
+  const first = remoteArgs[0] === undefined ? remoteType : String(remoteArgs[0]);
+  const options = { method };
+  switch (remoteType) {
+    case 'BadLoginError':
+    case 'AuthenticationRequired':
+      return new DelugeAuthError(first, remoteType, remoteArgs, remoteKwargs, traceback, options);
+    case 'NotAuthorizedError':
+      return new DelugeNotAuthorizedError(
+        `Auth level too low: ${String(remoteArgs[0])} < ${String(remoteArgs[1])}`,
+        remoteType,
+        remoteArgs,
+        remoteKwargs,
+        traceback,
+        options,
+      );
+    case 'WrappedException':
+      return new DelugeWrappedError(first, remoteType, remoteArgs, remoteKwargs, traceback, options);
+    case 'IncompatibleClient':
+      return new DelugeRemoteError(
+        `Your deluge client is not compatible with the daemon. Please upgrade your client to ${first}`,
+        remoteType,
+        remoteArgs,
+        remoteKwargs,
+        traceback,
+        options,
+      );
+    default:
+      return new DelugeRemoteError(first, remoteType, remoteArgs, remoteKwargs, traceback, options);
+  }
+}
+
+/** A rencode dict as a plain record; Deluge's exception kwargs always have string keys. */
+function toRecord(value: RencodeValue): Record<string, unknown> {
+  if (value instanceof Map) return Object.fromEntries([...value].map(([key, item]) => [String(key), item]));
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return { ...(value as Record<string, unknown>) };
+  }
+  throw new DelugeProtocolError(`RPC_ERROR kwargs is not a dict: ${String(value)}`);
+}
+
+/** One open, TLS-secured DelugeRPC connection. Obtain with {@link DelugeConnection.open}. */
+export class DelugeConnection {
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextRequestId = 0;
+  private receivedAnyMessage = false;
+  private closeReason: DelugeRpcError | undefined;
+
+  private constructor(
+    private readonly socket: TLSSocket,
+    private readonly options: OpenConnectionOptions,
+  ) {
+    this.decoder = new FrameDecoder(options.limits);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) =>
+      this.destroy(new DelugeConnectionError(`connection to ${this.address} failed: ${error.message}`, { cause: error })),
+    );
+    socket.on('close', () => this.destroy(new DelugeConnectionError(`connection to ${this.address} closed`)));
+  }
+
+  /**
+   * Opens the TLS connection (and checks the certificate pin, if any).
+   * @throws DelugeTimeoutError when `signal` aborts first; DelugeCertificatePinError on a pin mismatch;
+   * DelugeConnectionError naming host:port for anything else (refused, reset, TLS failure …).
+   */
+  static open(options: OpenConnectionOptions): Promise<DelugeConnection> {
+    const { host, port, signal } = options;
+    const address = `${host}:${port}`;
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new DelugeTimeoutError(`connecting to ${address} timed out`));
+        return;
+      }
+      const socket = connect({ ...options.tls.connectOptions, host, port });
+      const cleanup = (): void => {
+        socket.off('secureConnect', onSecureConnect);
+        socket.off('error', onError);
+        socket.off('close', onClose);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const fail = (error: DelugeRpcError): void => {
+        cleanup();
+        // Late socket errors after destroy() must not become uncaught exceptions.
+        socket.on('error', () => undefined);
+        socket.destroy();
+        reject(error);
+      };
+      const onError = (error: Error): void =>
+        fail(new DelugeConnectionError(`cannot connect to ${address}: ${error.message}`, { cause: error }));
+      const onClose = (): void => fail(new DelugeConnectionError(`connection to ${address} closed during the TLS handshake`));
+      const onAbort = (): void => fail(new DelugeTimeoutError(`connecting to ${address} timed out`));
+      const onSecureConnect = (): void => {
+        const pinError =
+          options.tls.pinnedFingerprint === undefined
+            ? undefined
+            : checkPinnedCertificate(socket, options.tls.pinnedFingerprint);
+        if (pinError !== undefined) {
+          fail(pinError);
+          return;
+        }
+        cleanup();
+        resolve(new DelugeConnection(socket, options));
+      };
+      socket.once('secureConnect', onSecureConnect);
+      socket.once('error', onError);
+      socket.once('close', onClose);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** `host:port` of the daemon. */
+  get address(): string {
+    return `${this.options.host}:${this.options.port}`;
+  }
+
+  /** True once the socket is gone; every later `send` fails with the reason. */
+  get isClosed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
+  /**
+   * Writes all requests as ONE frame and returns one promise per request. A promise resolves with
+   * `{ok: false}` for an RPC_ERROR and rejects (DelugeTimeoutError, DelugeConnectionError,
+   * DelugeProtocolError) when the connection cannot deliver the answer. On timeout the whole
+   * connection is discarded: after a lost reply its state can no longer be trusted.
+   * @throws the rencode encoder's error, synchronously, for arguments it cannot represent.
+   */
+  send(requests: readonly RpcRequest[], signal?: AbortSignal): Promise<Settled<unknown>>[] {
+    if (requests.length === 0) return [];
+    if (this.closeReason !== undefined || signal?.aborted) {
+      return requests.map((request) => {
+        const failure =
+          this.closeReason ??
+          new DelugeTimeoutError(`deadline passed before ${request.method} was sent to ${this.address}`, {
+            method: request.method,
+          });
+        this.options.instrumentation?.error?.(request.method, failure.kind);
+        return Promise.reject(failure);
+      });
+    }
+    const ids = requests.map(() => this.nextRequestId++);
+    // Encoding first: arguments rencode cannot represent throw here, before anything is registered.
+    const frame = encodeFrame(
+      requests.map((request, index) => [ids[index] as number, request.method, [...request.args], { ...request.kwargs }]),
+    );
+    const onAbort = (): void => this.abortBatch(ids);
+    const batch = {
+      remaining: requests.length,
+      release: () => signal?.removeEventListener('abort', onAbort),
+    };
+    const promises = requests.map(
+      (request, index) =>
+        new Promise<Settled<unknown>>((resolve, reject) => {
+          this.pending.set(ids[index] as number, { method: request.method, resolve, reject, batch });
+        }),
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.socket.write(frame);
+    const instrumentation = this.options.instrumentation;
+    instrumentation?.sentBytes?.(frame.length);
+    for (const request of requests) instrumentation?.request?.(request.method);
+    return promises;
+  }
+
+  /** Closes the socket; pending calls reject with DelugeConnectionError. Idempotent. */
+  close(): void {
+    this.destroy(new DelugeConnectionError(`connection to ${this.address} closed by the client`));
+  }
+
+  private timeoutError(method: string): DelugeTimeoutError {
+    const message = this.receivedAnyMessage
+      ? `no reply to ${method} from ${this.address} before the deadline`
+      : `no reply to ${method} from ${this.address} before the deadline, and nothing was ever received on this ` +
+        'connection: the peer may be Deluge 1.x or not a Deluge daemon';
+    return new DelugeTimeoutError(message, { method });
+  }
+
+  private abortBatch(ids: readonly number[]): void {
+    for (const id of ids) {
+      const entry = this.pending.get(id);
+      if (entry !== undefined) this.settle(id, entry, this.timeoutError(entry.method));
+    }
+    this.destroy(new DelugeConnectionError(`connection to ${this.address} discarded after a call timed out`));
+  }
+
+  private settle(id: number, entry: PendingRequest, outcome: Settled<unknown> | DelugeRpcError): void {
+    this.pending.delete(id);
+    entry.batch.remaining -= 1;
+    if (entry.batch.remaining === 0) entry.batch.release();
+    if ('ok' in outcome) {
+      if (!outcome.ok) this.options.instrumentation?.error?.(entry.method, (outcome.error as DelugeRpcError).kind);
+      entry.resolve(outcome);
+    } else {
+      this.options.instrumentation?.error?.(entry.method, outcome.kind);
+      entry.reject(outcome);
+    }
+  }
+
+  private destroy(reason: DelugeRpcError): void {
+    if (this.closeReason !== undefined) return;
+    this.closeReason = reason;
+    this.socket.destroy();
+    for (const [id, entry] of [...this.pending]) this.settle(id, entry, reason);
+    this.options.onClose?.(reason);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closeReason !== undefined) return;
+    this.options.instrumentation?.receivedBytes?.(chunk.length);
+    try {
+      for (const message of this.decoder.push(chunk)) {
+        this.receivedAnyMessage = true;
+        this.dispatch(message);
+      }
+    } catch (error) {
+      this.destroy(
+        error instanceof DelugeProtocolError
+          ? error
+          : new DelugeProtocolError(`cannot handle message: ${(error as Error).message}`, { cause: error }),
+      );
+    }
+  }
+
+  private dispatch(message: RencodeValue): void {
+    if (!Array.isArray(message) || message.length === 0) {
+      throw new DelugeProtocolError(`expected a non-empty list message, got ${describe(message)}`);
+    }
+    const [kind, ...rest] = message as readonly RencodeValue[];
+    if (kind === RPC_EVENT) {
+      const [name, args] = rest;
+      if (typeof name !== 'string' || !Array.isArray(args)) {
+        throw new DelugeProtocolError(`malformed RPC_EVENT: ${describe(message)}`);
+      }
+      this.emitEvent({ name, args: args as RencodeValue[] });
+      return;
+    }
+    if (kind !== RPC_RESPONSE && kind !== RPC_ERROR) {
+      throw new DelugeProtocolError(`unknown message type ${describe(kind)}`);
+    }
+    const entry = typeof rest[0] === 'number' ? this.pending.get(rest[0]) : undefined;
+    // A reply for a request that already finished (or was never sent) is dropped.
+    if (entry === undefined) return;
+    const id = rest[0] as number;
+    if (kind === RPC_RESPONSE) {
+      this.settle(id, entry, { ok: true, value: rest[1] });
+      return;
+    }
+    const [, remoteType, remoteArgs, remoteKwargs, traceback] = rest;
+    if (typeof remoteType !== 'string' || !Array.isArray(remoteArgs) || remoteKwargs === undefined) {
+      throw new DelugeProtocolError(`malformed RPC_ERROR: ${describe(message)}`);
+    }
+    const error = remoteErrorFromReply(
+      remoteType,
+      remoteArgs,
+      toRecord(remoteKwargs),
+      typeof traceback === 'string' ? traceback : '',
+      entry.method,
+    );
+    this.settle(id, entry, { ok: false, error });
+  }
+
+  private emitEvent(event: DelugeEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch (error) {
+      // A throwing listener must neither break the stream nor crash the process.
+      process.emitWarning(error as Error);
+    }
+  }
+}
+
+/** Short description of an unexpected wire value for error messages. */
+function describe(value: unknown): string {
+  const text = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item));
+  return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}

@@ -1,0 +1,77 @@
+/**
+ * Public surface of the Deluge 2.x RPC client library: the client, the typed Remote API, the error
+ * classes and the value types. Framing and connection internals are not exported.
+ */
+export {
+  type ApiRequest,
+  AuthLevel,
+  type AuthLevelName,
+  type AuthLevelsMappings,
+  type CallingGroup,
+  type CompletionArgs,
+  type ConfigDict,
+  type ConfigInput,
+  type CreateTorrentArgs,
+  DelugeApi,
+  type DelugeEventName,
+  EVENT_NAMES,
+  type FilterTree,
+  type KnownAccount,
+  type KnownDelugeEvent,
+  METHODS,
+  type MethodName,
+  type MethodSpec,
+  methodSpec,
+  type ParsedDelugeEvent,
+  parseEvent,
+  type RequestBuilder,
+  requests,
+  type SessionStatus,
+  type StatusOptions,
+  TORRENT_STATUS_KEYS,
+  type TorrentAddOptions,
+  type TorrentFile,
+  type TorrentFilter,
+  type TorrentOptions,
+  type TorrentPeer,
+  type TorrentState,
+  type TorrentStatus,
+  type TorrentStatusKey,
+  type TorrentTracker,
+  type UnknownDelugeEvent,
+} from './api.js';
+export { DEFAULT_CLIENT_VERSION, DelugeClient, type DelugeClientEvents, type DelugeConnectedInfo } from './client.js';
+export {
+  DelugeAuthError,
+  DelugeCertificatePinError,
+  DelugeConnectionError,
+  type DelugeErrorKind,
+  DelugeNotAuthorizedError,
+  DelugeProtocolError,
+  DelugeRemoteError,
+  DelugeRpcError,
+  DelugeTimeoutError,
+  DelugeWrappedError,
+} from './errors.js';
+export {
+  decode,
+  encode,
+  RencodeDecodeError,
+  type RencodeDict,
+  RencodeEncodeError,
+  type RencodeInput,
+  type RencodeValue,
+} from './rencode.js';
+export { InvalidFingerprintError, normalizeFingerprint } from './tls.js';
+export type {
+  CallOptions,
+  ClientInstrumentation,
+  DelugeClientOptions,
+  DelugeEvent,
+  DelugeRpc,
+  DelugeTlsOptions,
+  ResultOf,
+  RpcRequest,
+  Settled,
+  SettledTuple,
+} from './types.js';

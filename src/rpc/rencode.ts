@@ -1,0 +1,558 @@
+/**
+ * rencode, the serialisation Deluge 2.x speaks inside every RPC frame, byte-compatible with the
+ * Cython `rencode` 1.0.6 that `deluged` runs (`rencode.dumps(data)` / `rencode.loads(data, decode_utf8=True)`).
+ *
+ * Value mapping (Python ⇄ JS):
+ * - `None` ⇄ `null`, `True`/`False` ⇄ `true`/`false`.
+ * - `int` ⇄ `number` when it is a safe integer, otherwise `bigint`. On encode every safe-integer `number`
+ *   and every `bigint` is written as an int (smallest form of the int ladder; `-0` is int 0).
+ * - `float` ⇄ non-integer (or unsafe-integer) `number`. Encoded as FLOAT32 when `Math.fround(x) === x`
+ *   (byte-identical with Python for such values), else FLOAT64, so no precision is ever lost.
+ * - `str` ⇄ `string`, UTF-8. Invalid UTF-8 decodes leniently to U+FFFD; lone surrogates encode as U+FFFD.
+ * - `list`/`tuple` ⇄ array.
+ * - `dict` whose keys are all strings ⇄ plain object (wire order; a `__proto__` key becomes an own
+ *   property, never the prototype). A `dict` with any non-string key ⇄ `Map` (e.g. the int keys of
+ *   `core.get_auth_levels_mappings`). On encode, plain objects and `Map`s both become dicts.
+ */
+
+/** A decoded rencode value. See the module documentation for the Python ⇄ JS mapping. */
+export type RencodeValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | RencodeValue[]
+  | RencodeDict
+  | Map<RencodeValue, RencodeValue>;
+
+/** A decoded dict whose keys are all strings. */
+export interface RencodeDict {
+  [key: string]: RencodeValue;
+}
+
+/**
+ * What `encode` accepts: like {@link RencodeValue}, but readonly containers are fine, and object
+ * properties whose value is `undefined` are left out (as `JSON.stringify` does; this also lets
+ * optional fields and TypeScript's widened object-literal unions through).
+ */
+export type RencodeInput =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | readonly RencodeInput[]
+  | { readonly [key: string]: RencodeInput | undefined }
+  | ReadonlyMap<RencodeInput, RencodeInput>;
+
+/** Why a byte sequence is not valid rencode. */
+export type RencodeDecodeErrorCode =
+  | 'TRUNCATED'
+  | 'UNKNOWN_TYPE'
+  | 'BAD_LENGTH'
+  | 'BAD_INTEGER'
+  | 'TOO_DEEP'
+  | 'TRAILING';
+
+/** The input is not valid rencode. `offset` is the byte position where decoding failed. */
+export class RencodeDecodeError extends Error {
+  override readonly name = 'RencodeDecodeError';
+  constructor(
+    readonly code: RencodeDecodeErrorCode,
+    readonly offset: number,
+    detail: string,
+  ) {
+    super(`rencode ${code} at byte ${offset}: ${detail}`);
+  }
+}
+
+/**
+ * A value cannot be rencoded (function, symbol, undefined, class instance, integer of 64 or more
+ * characters, cycle …). `path` locates it inside the encoded value, e.g. `['args', 2]`.
+ */
+export class RencodeEncodeError extends Error {
+  override readonly name = 'RencodeEncodeError';
+  readonly path: (string | number)[] = [];
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Options of {@link decode}. */
+export interface RencodeDecodeOptions {
+  /** Deepest container nesting accepted; deeper input fails with `TOO_DEEP`. Integer 1…1000, default 100. */
+  maxDepth?: number;
+  /** Ignore bytes after the first value (what Deluge itself does). Default false: they fail with `TRAILING`. */
+  allowTrailing?: boolean;
+}
+
+const CHR_LIST = 59;
+const CHR_DICT = 60;
+const CHR_INT = 61;
+const CHR_INT1 = 62;
+const CHR_INT2 = 63;
+const CHR_INT4 = 64;
+const CHR_INT8 = 65;
+const CHR_FLOAT32 = 66;
+const CHR_FLOAT64 = 44;
+const CHR_TRUE = 67;
+const CHR_FALSE = 68;
+const CHR_NONE = 69;
+const CHR_TERM = 127;
+const INT_POS_FIXED_COUNT = 44;
+const INT_NEG_FIXED_START = 70;
+const INT_NEG_FIXED_COUNT = 32;
+const DICT_FIXED_START = 102;
+const DICT_FIXED_COUNT = 25;
+const STR_FIXED_START = 128;
+const STR_FIXED_COUNT = 64;
+const LIST_FIXED_START = 192;
+const LIST_FIXED_COUNT = 64;
+const CHR_COLON = 58;
+const CHR_MINUS = 45;
+const CHR_ZERO = 48;
+const CHR_NINE = 57;
+
+/** `MAX_INT_LENGTH` of the reference: a CHR_INT literal (sign included) must be shorter than this. */
+const MAX_INT_LENGTH = 64;
+/** Length prefixes have at most this many digits (a frame body is < 4 GiB, i.e. 10 digits). */
+const MAX_LENGTH_DIGITS = 10;
+const DEFAULT_MAX_DEPTH = 100;
+const MAX_MAX_DEPTH = 1000;
+/** Guards the recursive encoder against cyclic input. */
+const MAX_ENCODE_DEPTH = 1000;
+const TWO_POW_32 = 4294967296;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+// ---------------------------------------------------------------------------------------------
+// Encoder
+
+/** Encodes `value` as rencode, byte-identical with Python's `rencode.dumps` (floats: see module doc). */
+export function encode(value: RencodeInput): Buffer {
+  const writer = new Writer();
+  try {
+    writer.value(value, 0);
+  } catch (error) {
+    if (error instanceof RencodeEncodeError && error.path.length > 0) {
+      error.message = `${error.reason} at ${formatPath(error.path)}`;
+    }
+    throw error;
+  }
+  return writer.result();
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+  return `$${path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `[${JSON.stringify(segment)}]`)).join('')}`;
+}
+
+/** Appends to a Buffer that doubles when full. */
+class Writer {
+  private buf = Buffer.allocUnsafe(256);
+  private pos = 0;
+
+  result(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  private ensure(bytes: number): void {
+    const needed = this.pos + bytes;
+    if (needed <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < needed) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+
+  private byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  value(value: RencodeInput, depth: number): void {
+    switch (typeof value) {
+      case 'number':
+        if (Number.isSafeInteger(value)) this.int(value);
+        else this.float(value);
+        break;
+      case 'bigint':
+        if (value >= INT64_MIN && value <= INT64_MAX) this.int(Number(value), value);
+        else this.bigInt(value);
+        break;
+      case 'string':
+        this.string(value);
+        break;
+      case 'boolean':
+        this.byte(value ? CHR_TRUE : CHR_FALSE);
+        break;
+      case 'object':
+        if (value === null) {
+          this.byte(CHR_NONE);
+        } else if (depth >= MAX_ENCODE_DEPTH) {
+          throw new RencodeEncodeError(`value nested deeper than ${MAX_ENCODE_DEPTH} levels (cycle?)`);
+        } else if (Array.isArray(value)) {
+          this.list(value as readonly RencodeInput[], depth + 1);
+        } else if (value instanceof Map) {
+          this.map(value as ReadonlyMap<RencodeInput, RencodeInput>, depth + 1);
+        } else {
+          this.object(value as { readonly [key: string]: RencodeInput | undefined }, depth + 1);
+        }
+        break;
+      default:
+        throw new RencodeEncodeError(`cannot rencode a value of type ${typeof value}`);
+    }
+  }
+
+  /**
+   * The int ladder of `_rencode.pyx`. `n` is a safe integer, or for values beyond 2^53 the exact
+   * `big` with `n` its rounded Number (only used to pick the INT8 form).
+   */
+  private int(n: number, big?: bigint): void {
+    if (n >= 0 && n < INT_POS_FIXED_COUNT) {
+      this.byte(n);
+    } else if (n < 0 && n >= -INT_NEG_FIXED_COUNT) {
+      this.byte(INT_NEG_FIXED_START - 1 - n);
+    } else if (n >= -0x80 && n < 0x80) {
+      this.ensure(2);
+      this.buf[this.pos] = CHR_INT1;
+      this.buf.writeInt8(n, this.pos + 1);
+      this.pos += 2;
+    } else if (n >= -0x8000 && n < 0x8000) {
+      this.ensure(3);
+      this.buf[this.pos] = CHR_INT2;
+      this.buf.writeInt16BE(n, this.pos + 1);
+      this.pos += 3;
+    } else if (n >= -0x80000000 && n < 0x80000000) {
+      this.ensure(5);
+      this.buf[this.pos] = CHR_INT4;
+      this.buf.writeInt32BE(n, this.pos + 1);
+      this.pos += 5;
+    } else {
+      this.ensure(9);
+      this.buf[this.pos] = CHR_INT8;
+      if (big === undefined) {
+        const high = Math.floor(n / TWO_POW_32);
+        this.buf.writeInt32BE(high, this.pos + 1);
+        this.buf.writeUInt32BE(n - high * TWO_POW_32, this.pos + 5);
+      } else {
+        this.buf.writeBigInt64BE(big, this.pos + 1);
+      }
+      this.pos += 9;
+    }
+  }
+
+  private bigInt(n: bigint): void {
+    const digits = n.toString();
+    if (digits.length >= MAX_INT_LENGTH) {
+      throw new RencodeEncodeError(
+        `integer ${digits.slice(0, 20)}… has ${digits.length} characters, rencode allows at most ${MAX_INT_LENGTH - 1}`,
+      );
+    }
+    this.ensure(digits.length + 2);
+    this.buf[this.pos++] = CHR_INT;
+    this.pos += this.buf.write(digits, this.pos, 'latin1');
+    this.buf[this.pos++] = CHR_TERM;
+  }
+
+  private float(x: number): void {
+    if (Math.fround(x) === x) {
+      this.ensure(5);
+      this.buf[this.pos] = CHR_FLOAT32;
+      this.buf.writeFloatBE(x, this.pos + 1);
+      this.pos += 5;
+    } else {
+      this.ensure(9);
+      this.buf[this.pos] = CHR_FLOAT64;
+      this.buf.writeDoubleBE(x, this.pos + 1);
+      this.pos += 9;
+    }
+  }
+
+  private string(s: string): void {
+    // Up to 3 UTF-8 bytes per UTF-16 unit: short strings surely fit the fixed form, write them in place.
+    if (s.length * 3 < STR_FIXED_COUNT) {
+      this.ensure(1 + s.length * 3);
+      const written = this.buf.write(s, this.pos + 1, 'utf8');
+      if (written < STR_FIXED_COUNT) {
+        this.buf[this.pos] = STR_FIXED_START + written;
+        this.pos += 1 + written;
+        return;
+      }
+    }
+    const length = Buffer.byteLength(s, 'utf8');
+    if (length < STR_FIXED_COUNT) {
+      this.ensure(1 + length);
+      this.buf[this.pos++] = STR_FIXED_START + length;
+    } else {
+      const prefix = `${length}:`;
+      this.ensure(prefix.length + length);
+      this.pos += this.buf.write(prefix, this.pos, 'latin1');
+    }
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  private list(items: readonly RencodeInput[], depth: number): void {
+    const fixed = items.length < LIST_FIXED_COUNT;
+    this.byte(fixed ? LIST_FIXED_START + items.length : CHR_LIST);
+    for (let i = 0; i < items.length; i++) {
+      this.nested(items[i] as RencodeInput, depth, i);
+    }
+    if (!fixed) this.byte(CHR_TERM);
+  }
+
+  private map(entries: ReadonlyMap<RencodeInput, RencodeInput>, depth: number): void {
+    this.dictHeader(entries.size);
+    let index = 0;
+    for (const [key, item] of entries) {
+      this.nested(key, depth, `<key ${index}>`);
+      this.nested(item, depth, typeof key === 'string' ? key : `<value ${index}>`);
+      index++;
+    }
+    if (entries.size >= DICT_FIXED_COUNT) this.byte(CHR_TERM);
+  }
+
+  private object(dict: { readonly [key: string]: RencodeInput | undefined }, depth: number): void {
+    const prototype = Object.getPrototypeOf(dict);
+    if (prototype !== Object.prototype && prototype !== null) {
+      const kind = (dict as object).constructor?.name ?? 'object';
+      throw new RencodeEncodeError(`cannot rencode an instance of ${kind}`);
+    }
+    let keys = Object.keys(dict);
+    if (keys.some((key) => dict[key] === undefined)) keys = keys.filter((key) => dict[key] !== undefined);
+    this.dictHeader(keys.length);
+    for (const key of keys) {
+      this.string(key);
+      this.nested(dict[key] as RencodeInput, depth, key);
+    }
+    if (keys.length >= DICT_FIXED_COUNT) this.byte(CHR_TERM);
+  }
+
+  private dictHeader(size: number): void {
+    this.byte(size < DICT_FIXED_COUNT ? DICT_FIXED_START + size : CHR_DICT);
+  }
+
+  /** Encodes a container member, recording where it sits if it fails. */
+  private nested(value: RencodeInput, depth: number, segment: string | number): void {
+    try {
+      this.value(value, depth);
+    } catch (error) {
+      if (error instanceof RencodeEncodeError) error.path.unshift(segment);
+      throw error;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoder
+
+/**
+ * Decodes exactly one rencode value from `bytes`.
+ *
+ * @throws RencodeDecodeError for any malformed input (never another error for bad bytes):
+ *   `TRUNCATED` input ends early; `UNKNOWN_TYPE` unused type code (45–48, 58) or a terminator (127)
+ *   where a value should start; `BAD_LENGTH` malformed string length prefix; `BAD_INTEGER` malformed or ≥ 64-character
+ *   CHR_INT literal; `TOO_DEEP` nesting beyond `maxDepth`; `TRAILING` bytes after the value.
+ * @throws RangeError when `options.maxDepth` is not an integer in 1…1000.
+ */
+export function decode(bytes: Uint8Array, options: RencodeDecodeOptions = {}): RencodeValue {
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (!Number.isInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_MAX_DEPTH) {
+    throw new RangeError(`maxDepth must be an integer from 1 to ${MAX_MAX_DEPTH}, got ${maxDepth}`);
+  }
+  const reader = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), maxDepth);
+  const value = reader.value(0);
+  if (!options.allowTrailing && reader.pos !== bytes.byteLength) {
+    throw new RencodeDecodeError('TRAILING', reader.pos, `${bytes.byteLength - reader.pos} byte(s) after the value`);
+  }
+  return value;
+}
+
+class Reader {
+  pos = 0;
+  private readonly end: number;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly maxDepth: number,
+  ) {
+    this.end = buf.length;
+  }
+
+  /** Fails unless `count` more bytes are available from `pos`. */
+  private need(count: number): void {
+    if (this.end - this.pos < count) {
+      throw new RencodeDecodeError('TRUNCATED', this.pos, `need ${count} byte(s), ${this.end - this.pos} left`);
+    }
+  }
+
+  /** Decodes one value starting at `pos`; `depth` is the number of containers around it. */
+  value(depth: number): RencodeValue {
+    this.need(1);
+    const start = this.pos;
+    const code = this.buf[this.pos++]!;
+    if (code < INT_POS_FIXED_COUNT) return code;
+    if (code >= LIST_FIXED_START) return this.list(code - LIST_FIXED_START, start, depth);
+    if (code >= STR_FIXED_START) return this.text(code - STR_FIXED_START);
+    if (code >= DICT_FIXED_START && code < CHR_TERM) return this.dict(code - DICT_FIXED_START, start, depth);
+    if (code >= INT_NEG_FIXED_START && code < DICT_FIXED_START) return INT_NEG_FIXED_START - 1 - code;
+    if (code > CHR_ZERO && code <= CHR_NINE) return this.text(this.lengthPrefix(start));
+    switch (code) {
+      case CHR_INT1:
+        this.need(1);
+        return this.buf.readInt8(this.pos++);
+      case CHR_INT2:
+        this.need(2);
+        this.pos += 2;
+        return this.buf.readInt16BE(this.pos - 2);
+      case CHR_INT4:
+        this.need(4);
+        this.pos += 4;
+        return this.buf.readInt32BE(this.pos - 4);
+      case CHR_INT8:
+        return this.int64();
+      case CHR_INT:
+        return this.bigInt(start);
+      case CHR_FLOAT32:
+        this.need(4);
+        this.pos += 4;
+        return this.buf.readFloatBE(this.pos - 4);
+      case CHR_FLOAT64:
+        this.need(8);
+        this.pos += 8;
+        return this.buf.readDoubleBE(this.pos - 8);
+      case CHR_TRUE:
+        return true;
+      case CHR_FALSE:
+        return false;
+      case CHR_NONE:
+        return null;
+      case CHR_LIST:
+        return this.list(-1, start, depth);
+      case CHR_DICT:
+        return this.dict(-1, start, depth);
+      default:
+        throw new RencodeDecodeError('UNKNOWN_TYPE', start, `unknown type code 0x${code.toString(16)}`);
+    }
+  }
+
+  private int64(): number | bigint {
+    this.need(8);
+    const high = this.buf.readInt32BE(this.pos);
+    // |high| < 2^21 keeps high * 2^32 + low within ±2^53, where doubles are exact.
+    if (high >= -0x200000 && high < 0x200000) {
+      const n = high * TWO_POW_32 + this.buf.readUInt32BE(this.pos + 4);
+      if (Number.isSafeInteger(n)) {
+        this.pos += 8;
+        return n;
+      }
+    }
+    const big = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return big;
+  }
+
+  /** CHR_INT: ASCII decimal with optional `-`, terminated by 0x7F, fewer than 64 characters. */
+  private bigInt(start: number): number | bigint {
+    const first = this.pos;
+    let i = first;
+    for (;;) {
+      if (i >= this.end) throw new RencodeDecodeError('TRUNCATED', this.end, 'integer literal without terminator');
+      const c = this.buf[i]!;
+      if (c === CHR_TERM) break;
+      const isDigit = c >= CHR_ZERO && c <= CHR_NINE;
+      if (!isDigit && !(c === CHR_MINUS && i === first)) {
+        throw new RencodeDecodeError('BAD_INTEGER', i, `byte 0x${c.toString(16)} in integer literal`);
+      }
+      if (i - first >= MAX_INT_LENGTH - 1) {
+        throw new RencodeDecodeError('BAD_INTEGER', start, `integer literal of ${MAX_INT_LENGTH} or more characters`);
+      }
+      i++;
+    }
+    const literal = this.buf.toString('latin1', first, i);
+    if (literal === '' || literal === '-') {
+      throw new RencodeDecodeError('BAD_INTEGER', start, `integer literal '${literal}' has no digits`);
+    }
+    this.pos = i + 1;
+    const big = BigInt(literal);
+    const n = Number(big);
+    return Number.isSafeInteger(n) ? n : big;
+  }
+
+  /** Reads the `<digits>:` prefix of a long string; `pos` is just after its first digit. */
+  private lengthPrefix(start: number): number {
+    let length = this.buf[start]! - CHR_ZERO;
+    for (;;) {
+      if (this.pos >= this.end) throw new RencodeDecodeError('TRUNCATED', this.end, 'string length without ":"');
+      const c = this.buf[this.pos++]!;
+      if (c === CHR_COLON) return length;
+      if (c < CHR_ZERO || c > CHR_NINE) {
+        throw new RencodeDecodeError('BAD_LENGTH', this.pos - 1, `byte 0x${c.toString(16)} in string length`);
+      }
+      if (this.pos - start > MAX_LENGTH_DIGITS) {
+        throw new RencodeDecodeError('BAD_LENGTH', start, `string length of more than ${MAX_LENGTH_DIGITS} digits`);
+      }
+      length = length * 10 + (c - CHR_ZERO);
+    }
+  }
+
+  private text(length: number): string {
+    this.need(length);
+    const start = this.pos;
+    this.pos += length;
+    return this.buf.toString('utf8', start, this.pos);
+  }
+
+  private enter(depth: number, start: number): number {
+    if (depth >= this.maxDepth) {
+      throw new RencodeDecodeError('TOO_DEEP', start, `containers nested deeper than ${this.maxDepth}`);
+    }
+    return depth + 1;
+  }
+
+  /** True (and consumed) when a terminated container ends here. */
+  private atTerminator(): boolean {
+    this.need(1);
+    if (this.buf[this.pos] !== CHR_TERM) return false;
+    this.pos++;
+    return true;
+  }
+
+  /** `count` items, or items up to 0x7F when `count` is -1. */
+  private list(count: number, start: number, depth: number): RencodeValue[] {
+    const inner = this.enter(depth, start);
+    if (count >= 0) {
+      const items = new Array<RencodeValue>(count);
+      for (let i = 0; i < count; i++) items[i] = this.value(inner);
+      return items;
+    }
+    const items: RencodeValue[] = [];
+    while (!this.atTerminator()) items.push(this.value(inner));
+    return items;
+  }
+
+  /**
+   * Decodes as a plain object while the keys are strings, so the common case allocates no entry
+   * list; the first other key turns it into a `Map` holding the entries so far (in object key order,
+   * which differs from wire order only for integer-like string keys).
+   */
+  private dict(count: number, start: number, depth: number): RencodeDict | Map<RencodeValue, RencodeValue> {
+    const inner = this.enter(depth, start);
+    const dict: RencodeDict = {};
+    let map: Map<RencodeValue, RencodeValue> | undefined;
+    for (let i = 0; count < 0 ? !this.atTerminator() : i < count; i++) {
+      const key = this.value(inner);
+      const item = this.value(inner);
+      if (map === undefined && typeof key !== 'string') map = new Map(Object.entries(dict));
+      if (map !== undefined) {
+        map.set(key, item);
+      } else if (key === '__proto__') {
+        Object.defineProperty(dict, key, { value: item, writable: true, enumerable: true, configurable: true });
+      } else {
+        dict[key as string] = item;
+      }
+    }
+    return map ?? dict;
+  }
+}

@@ -1,0 +1,198 @@
+import { createServer, type Server } from 'node:http';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { Registry } from 'prom-client';
+import { familiesToRegistry } from './collector/exposition.js';
+import type { Scraper, ScrapeRequest } from './collector/scraper-api.js';
+import type { ExporterConfig } from './config/types.js';
+import type { ExporterMetrics } from './exporter-metrics.js';
+import type { Logger } from './logger.js';
+import { VERSION } from './version.js';
+
+/** What the HTTP app needs; all injected so tests can pass fakes. */
+export interface AppDependencies {
+  readonly scraper: Scraper;
+  readonly exporterMetrics: ExporterMetrics;
+  readonly config: ExporterConfig;
+  readonly logger: Logger;
+  /** True once the config is loaded and the server listens; drives `/readyz`. */
+  readonly ready: () => boolean;
+}
+
+/** Where the server listens; no `host` means all interfaces. */
+export interface ListenAddress {
+  readonly host?: string;
+  readonly port: number;
+}
+
+/** A `--web.listen-address` value that is not `HOST:PORT`, `:PORT` or `[IPv6]:PORT`. */
+export class ListenAddressError extends Error {
+  override readonly name = 'ListenAddressError';
+  readonly code = 'LISTEN_ADDRESS_INVALID';
+  constructor(readonly address: string) {
+    super(`invalid listen address ${JSON.stringify(address)}: expected HOST:PORT, :PORT or [IPv6]:PORT`);
+  }
+}
+
+const SCRAPE_TIMEOUT_HEADER = 'X-Prometheus-Scrape-Timeout-Seconds';
+const ROUTES = ['/', '/metrics', '/probe', '/healthz', '/readyz'] as const;
+
+/**
+ * Parses `HOST:PORT`, `:PORT` or `[IPv6]:PORT` (port 0..65535; 0 picks a free port).
+ * @throws {ListenAddressError} naming the bad value
+ */
+export function parseListenAddress(address: string): ListenAddress {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(address);
+  const port = Number(match?.[3]);
+  if (match === null || port > 65535) throw new ListenAddressError(address);
+  const host = match[1] ?? match[2];
+  return host ? { host, port } : { port };
+}
+
+/** The Prometheus scrape timeout header as seconds, or `undefined` when absent or not a positive number. */
+export function parseScrapeTimeoutHeader(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\s*\d+(?:\.\d+)?\s*$/.test(value)) return undefined;
+  const seconds = Number(value);
+  return seconds > 0 ? seconds : undefined;
+}
+
+/**
+ * Why a `/probe` query's `target` is unacceptable, or `undefined` when it names exactly one configured daemon.
+ * The reason lists the configured targets.
+ */
+export function probeTargetProblem(target: unknown, daemonNames: readonly string[]): string | undefined {
+  if (typeof target === 'string' && daemonNames.includes(target)) return undefined;
+  const configured = `configured targets: ${daemonNames.map((name) => JSON.stringify(name)).join(', ')}`;
+  if (target === undefined || target === '') return `missing "target" parameter; ${configured}`;
+  if (typeof target !== 'string') return `"target" must be given exactly once; ${configured}`;
+  const shown = target.length > 100 ? `${target.slice(0, 100)}...` : target;
+  return `unknown target ${JSON.stringify(shown)}; ${configured}`;
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** The landing page: links, configured daemons (name and address, no secrets) and the version. */
+export function renderLandingPage(config: ExporterConfig, version: string): string {
+  const rows = config.daemons
+    .map(
+      (daemon) =>
+        `<tr><td><a href="probe?target=${escapeHtml(encodeURIComponent(daemon.name))}">${escapeHtml(daemon.name)}</a></td>` +
+        `<td>${escapeHtml(`${daemon.host}:${daemon.port}`)}</td></tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Deluge exporter</title></head>
+<body>
+<h1>Deluge exporter</h1>
+<p>Version ${escapeHtml(version)}</p>
+<ul>
+<li><a href="metrics">metrics</a>: every daemon plus the exporter's own metrics</li>
+<li><a href="healthz">healthz</a>, <a href="readyz">readyz</a></li>
+</ul>
+<h2>Daemons</h2>
+<table>
+<tr><th>name (probe)</th><th>address</th></tr>
+${rows}
+</table>
+</body>
+</html>
+`;
+}
+
+/** Builds the express app; `listen` starts it. */
+export function createApp({ scraper, exporterMetrics, config, logger, ready }: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    response.once('finish', () => {
+      logger.debug(
+        {
+          http_method: request.method,
+          path: request.path,
+          status: response.statusCode,
+          duration_seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        },
+        'http request',
+      );
+    });
+    next();
+  });
+
+  const serveFamilies = async (response: Response, scrapeRequest: ScrapeRequest, withExporterMetrics: boolean) => {
+    const scrapeRegistry = familiesToRegistry(await scraper.scrape(scrapeRequest));
+    const registry = withExporterMetrics ? Registry.merge([scrapeRegistry, exporterMetrics.registry]) : scrapeRegistry;
+    const body = await registry.metrics();
+    response.status(200).type(registry.contentType).send(body);
+  };
+
+  app.get('/metrics', async (request, response) => {
+    await serveFamilies(response, scrapeRequestFor(request), true);
+  });
+
+  app.get('/probe', async (request, response) => {
+    const target = request.query.target;
+    const problem = probeTargetProblem(target, scraper.daemonNames);
+    if (problem !== undefined) {
+      response.status(400).type('text/plain').send(`${problem}\n`);
+      return;
+    }
+    await serveFamilies(response, { ...scrapeRequestFor(request), target: target as string }, false);
+  });
+
+  app.get('/healthz', (_request, response) => {
+    response.type('text/plain').send('ok\n');
+  });
+
+  app.get('/readyz', (_request, response) => {
+    const isReady = ready();
+    response
+      .status(isReady ? 200 : 503)
+      .type('text/plain')
+      .send(isReady ? 'ready\n' : 'not ready\n');
+  });
+
+  app.get('/', (_request, response) => {
+    response.type('html').send(renderLandingPage(config, VERSION));
+  });
+
+  app.use((request: Request, response: Response) => {
+    if ((ROUTES as readonly string[]).includes(request.path)) {
+      response.status(405).set('Allow', 'GET, HEAD').type('text/plain').send('method not allowed\n');
+      return;
+    }
+    response.status(404).type('text/plain').send('not found\n');
+  });
+
+  // Express needs all four parameters to recognise an error handler.
+  app.use((err: unknown, request: Request, response: Response, _next: NextFunction) => {
+    logger.error({ err, path: request.path }, 'request failed');
+    if (!response.headersSent) response.status(500).type('text/plain').send('internal error\n');
+  });
+
+  return app;
+}
+
+function scrapeRequestFor(request: Request): ScrapeRequest {
+  const prometheusTimeoutSeconds = parseScrapeTimeoutHeader(request.get(SCRAPE_TIMEOUT_HEADER));
+  return prometheusTimeoutSeconds === undefined ? {} : { prometheusTimeoutSeconds };
+}
+
+/**
+ * Starts `app` on `address`; resolves once listening.
+ * @throws the listen error (e.g. EADDRINUSE)
+ */
+export function listen(app: Express, address: ListenAddress): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(app);
+    server.once('error', reject);
+    server.listen({ port: address.port, host: address.host }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

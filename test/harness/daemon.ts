@@ -1,0 +1,267 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findFreePort, LOOPBACK } from './ports.js';
+import { quietCoreConfig } from './quiet-config.js';
+
+/** One line of the daemon's `auth` file. Level: 1 read-only, 5 normal, 10 admin. */
+export interface DaemonAccount {
+  readonly username: string;
+  readonly password: string;
+  readonly level: number;
+}
+
+/** Options of {@link startDaemon}. */
+export interface StartDaemonOptions {
+  /** Accounts written to `auth`; must include one level-10 account. Default: `admin` (10) and `user5` (5). */
+  accounts?: readonly DaemonAccount[];
+  /** How long to wait for the RPC port to accept a TLS handshake. Default 20 s. */
+  readyTimeoutMs?: number;
+}
+
+/** A running (or stopped, restartable) `deluged` owned by the test process. */
+export interface DaemonHandle {
+  readonly host: string;
+  /** RPC (TLS) port. */
+  readonly port: number;
+  /** BitTorrent listen port (TCP and uTP), already configured in `core.conf`. */
+  readonly btPort: number;
+  /** The daemon's `-c` directory (auth, core.conf, ssl/, state/, deluged.log). */
+  readonly configDir: string;
+  /** Download location configured for the daemon. */
+  readonly dataDir: string;
+  readonly accounts: readonly DaemonAccount[];
+  /** The first level-10 account. */
+  readonly admin: { readonly username: string; readonly password: string };
+  /** PID of the current process, undefined while stopped. */
+  readonly pid: number | undefined;
+  /** SIGTERM, then SIGKILL if it has not exited after a grace period; resolves once it has exited. */
+  stop(): Promise<void>;
+  /** Starts the daemon again (after stopping it if it runs) with the same directory and ports. */
+  restart(): Promise<void>;
+  /** SIGKILL (no clean shutdown); resolves once it has exited and its ports are free. */
+  kill(): Promise<void>;
+  /** The last `lines` lines of the daemon's log and console output, for failure messages. */
+  logTail(lines?: number): string;
+}
+
+/** The daemon did not come up, or could not be configured. Carries the log tail in its message. */
+export class DaemonStartError extends Error {
+  override readonly name = 'DaemonStartError';
+}
+
+const DELUGED = 'deluged';
+const SETPRIV = '/usr/bin/setpriv';
+const STOP_GRACE_MS = 10_000;
+const DEFAULT_READY_TIMEOUT_MS = 20_000;
+
+/** Every daemon started by this process and not yet disposed of. */
+const registry = new Set<Daemon>();
+/** Ports handed out by this process, never reused for another daemon. */
+const usedPorts = new Set<number>();
+
+function randomPassword(): string {
+  return randomBytes(12).toString('hex');
+}
+
+function defaultAccounts(): DaemonAccount[] {
+  return [
+    { username: 'admin', password: randomPassword(), level: 10 },
+    { username: 'user5', password: randomPassword(), level: 5 },
+  ];
+}
+
+/** Deluge's config file format: a version object followed by the settings object. */
+function delugeConfigFile(settings: object): string {
+  return `${JSON.stringify({ file: 1, format: 1 })}${JSON.stringify(settings, null, 2)}`;
+}
+
+function tailOf(path: string, lines: number): string {
+  if (!existsSync(path)) return '';
+  return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n');
+}
+
+async function allocatePort(): Promise<number> {
+  const port = await findFreePort(usedPorts);
+  usedPorts.add(port);
+  return port;
+}
+
+function tlsHandshake(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, rejectUnauthorized: false, timeout: timeoutMs });
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('secureConnect', () => finish(true));
+    socket.once('error', () => finish(false));
+    socket.once('timeout', () => finish(false));
+  });
+}
+
+class Daemon implements DaemonHandle {
+  readonly host = LOOPBACK;
+  readonly admin: { readonly username: string; readonly password: string };
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly port: number,
+    readonly btPort: number,
+    readonly configDir: string,
+    readonly dataDir: string,
+    readonly accounts: readonly DaemonAccount[],
+    private readonly readyTimeoutMs: number,
+  ) {
+    const admin = accounts.find((account) => account.level === 10);
+    if (admin === undefined) throw new DaemonStartError('startDaemon needs at least one level-10 (admin) account');
+    this.admin = { username: admin.username, password: admin.password };
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private get logFile(): string {
+    return join(this.configDir, 'deluged.log');
+  }
+
+  private get consoleFile(): string {
+    return join(this.configDir, 'deluged.console.log');
+  }
+
+  logTail(lines = 40): string {
+    return [tailOf(this.logFile, lines), tailOf(this.consoleFile, lines)].filter((text) => text !== '').join('\n');
+  }
+
+  /** Spawns deluged and waits until its RPC port completes a TLS handshake. */
+  async start(): Promise<void> {
+    const args = ['-d', '-c', this.configDir, '-p', String(this.port), '-i', LOOPBACK, '-u', LOOPBACK];
+    args.push('-L', 'warning', '-l', this.logFile);
+    const consoleFd = openSync(this.consoleFile, 'a');
+    // setpriv makes the kernel kill deluged when this process dies, even by SIGKILL: no orphans.
+    const [command, commandArgs] = existsSync(SETPRIV)
+      ? [SETPRIV, ['--pdeathsig', 'KILL', DELUGED, ...args]]
+      : [DELUGED, args];
+    const child = spawn(command, commandArgs, { stdio: ['ignore', consoleFd, consoleFd] });
+    closeSync(consoleFd);
+    this.child = child;
+    let exitCode: string | undefined;
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        exitCode = signal ?? String(code);
+        if (this.child === child) this.child = undefined;
+        resolve();
+      });
+      child.once('error', (error) => {
+        exitCode = error.message;
+        if (this.child === child) this.child = undefined;
+        resolve();
+      });
+    });
+
+    const deadline = Date.now() + this.readyTimeoutMs;
+    while (Date.now() < deadline) {
+      if (exitCode !== undefined) {
+        throw new DaemonStartError(`deluged exited (${exitCode}) before listening on ${this.port}\n${this.logTail()}`);
+      }
+      if (await tlsHandshake(this.host, this.port, 1_000)) return;
+      await sleep(100);
+    }
+    await this.kill();
+    throw new DaemonStartError(
+      `deluged did not accept TLS on ${this.host}:${this.port} within ${this.readyTimeoutMs} ms\n${this.logTail()}`,
+    );
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child === undefined) return;
+    child.kill('SIGTERM');
+    const graceful = await Promise.race([this.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+    if (!graceful) await this.kill();
+  }
+
+  async kill(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Synchronous last resort for `process.on('exit')`. */
+  killNow(): void {
+    this.child?.kill('SIGKILL');
+  }
+
+  removeFiles(): void {
+    rmSync(this.configDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts a real `deluged` on loopback in a fresh temporary directory: writes `auth` and a quiet
+ * `core.conf` (see `quietCoreConfig`), picks free RPC and BitTorrent ports, and waits until the RPC
+ * port accepts TLS. The daemon is registered so {@link stopAllDaemons} (or process exit) ends it.
+ *
+ * @throws DaemonStartError if the process exits or does not listen in time; the message has the log tail
+ */
+export async function startDaemon(options: StartDaemonOptions = {}): Promise<DaemonHandle> {
+  const accounts = options.accounts ?? defaultAccounts();
+  const configDir = mkdtempSync(join(tmpdir(), 'deluged-test-'));
+  const dataDir = join(configDir, 'data');
+  await mkdir(dataDir);
+  const port = await allocatePort();
+  const btPort = await allocatePort();
+  const auth = accounts.map((account) => `${account.username}:${account.password}:${account.level}\n`).join('');
+  writeFileSync(join(configDir, 'auth'), auth, { mode: 0o600 });
+  writeFileSync(join(configDir, 'core.conf'), delugeConfigFile(quietCoreConfig(btPort, dataDir)));
+
+  let daemon: Daemon;
+  try {
+    daemon = new Daemon(port, btPort, configDir, dataDir, accounts, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+  } catch (error) {
+    rmSync(configDir, { recursive: true, force: true });
+    throw error;
+  }
+  registry.add(daemon);
+  try {
+    await daemon.start();
+  } catch (error) {
+    registry.delete(daemon);
+    daemon.removeFiles();
+    throw error;
+  }
+  return daemon;
+}
+
+/**
+ * Stops every daemon this process started and removes their directories. Safe to call repeatedly;
+ * meant for `afterAll`.
+ */
+export async function stopAllDaemons(): Promise<void> {
+  const daemons = [...registry];
+  registry.clear();
+  await Promise.all(
+    daemons.map(async (daemon) => {
+      await daemon.stop();
+      daemon.removeFiles();
+    }),
+  );
+}
+
+process.on('exit', () => {
+  for (const daemon of registry) {
+    daemon.killNow();
+    daemon.removeFiles();
+  }
+});

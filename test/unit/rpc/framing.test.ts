@@ -1,0 +1,153 @@
+import { execFileSync } from 'node:child_process';
+import { deflateSync, inflateSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DelugeProtocolError } from '../../../src/rpc/errors.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame,
+  FrameDecoder,
+  formatByteLimit,
+  resolveFrameLimits,
+} from '../../../src/rpc/framing.js';
+import { encode, type RencodeInput, RencodeDecodeError } from '../../../src/rpc/rencode.js';
+
+/** deluge/tests/test_transfer.py's frame: (0, 1, {'key_int': 1242429423}, {'key_str': 'some string'}, {'key_bool': True}). */
+const DELUGE_TEST_FRAME = Buffer.from('AQAAADF4nDvKwJjenp1aGZ+ZV+Lgxfv9PYRXXFLUXZyfm6oAZGTmpad3gAST8vNznAEAJhSQ', 'base64');
+const DELUGE_TEST_PAYLOAD: RencodeInput = [0, 1, { key_int: 1242429423 }, { key_str: 'some string' }, { key_bool: true }];
+
+function frameWithBody(body: Buffer, version = 0x01): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt8(version, 0);
+  header.writeUInt32BE(body.length, 1);
+  return Buffer.concat([header, body]);
+}
+
+function captureError(action: () => unknown): Error {
+  try {
+    action();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the action to throw');
+}
+
+describe('encodeFrame', () => {
+  it('writes version 1, the big-endian body length and a zlib body', () => {
+    const frame = encodeFrame(DELUGE_TEST_PAYLOAD);
+    expect(frame[0]).toBe(0x01);
+    expect(frame.readUInt32BE(1)).toBe(frame.length - 5);
+    expect(frame.subarray(5, 7).toString('hex')).toBe('789c');
+  });
+
+  it('carries the same rencode body as Deluge’s own transfer test frame', () => {
+    expect(inflateSync(encodeFrame(DELUGE_TEST_PAYLOAD).subarray(5))).toEqual(inflateSync(DELUGE_TEST_FRAME.subarray(5)));
+  });
+
+  it('is read back by Deluge’s own transfer code (Python zlib + rencode)', () => {
+    const script = [
+      'import base64, struct, sys, zlib, rencode',
+      'frame = base64.b64decode(sys.stdin.read())',
+      "version, length = struct.unpack('!BI', frame[:5])",
+      'assert version == 1 and length == len(frame) - 5',
+      'print(repr(rencode.loads(zlib.decompress(frame[5:]), decode_utf8=True)))',
+    ].join('\n');
+    const output = execFileSync('/usr/bin/python3', ['-c', script], {
+      input: encodeFrame(DELUGE_TEST_PAYLOAD).toString('base64'),
+      encoding: 'utf8',
+    });
+    expect(output.trim()).toBe("(0, 1, {'key_int': 1242429423}, {'key_str': 'some string'}, {'key_bool': True})");
+  });
+});
+
+describe('FrameDecoder', () => {
+  it('decodes Deluge’s own test frame', () => {
+    expect(new FrameDecoder().push(DELUGE_TEST_FRAME)).toEqual([DELUGE_TEST_PAYLOAD]);
+  });
+
+  it('reassembles frames fed one byte at a time', () => {
+    const payloads: RencodeInput[] = [[1, 0, '2.0.3'], [3, 'TorrentQueueChangedEvent', []], DELUGE_TEST_PAYLOAD];
+    const bytes = Buffer.concat(payloads.map((payload) => encodeFrame(payload)));
+    const decoder = new FrameDecoder();
+    const decoded = [];
+    for (let offset = 0; offset < bytes.length; offset += 1) decoded.push(...decoder.push(bytes.subarray(offset, offset + 1)));
+    expect(decoded).toEqual(payloads);
+  });
+
+  it('returns every frame of a chunk that holds many', () => {
+    const payloads = Array.from({ length: 50 }, (_, index) => [1, index, `reply ${index}`]);
+    const decoded = new FrameDecoder().push(Buffer.concat(payloads.map((payload) => encodeFrame(payload))));
+    expect(decoded).toEqual(payloads);
+  });
+
+  it('decodes any split of a frame sequence into the same payloads', () => {
+    const payloads: RencodeInput[] = [[1, 7, 'x'.repeat(300)], [2, 8, 'KeyError', ['k'], {}, 'tb'], [1, 9, { a: [1, 2, 3] }]];
+    const bytes = Buffer.concat(payloads.map((payload) => encodeFrame(payload)));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 20 }), (cuts) => {
+        const points = [0, ...cuts.sort((a, b) => a - b), bytes.length];
+        const decoder = new FrameDecoder();
+        const decoded = points.slice(1).flatMap((end, index) => decoder.push(bytes.subarray(points[index], end)));
+        expect(decoded).toEqual(payloads);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects an oversized frame from its header, before the body arrives', () => {
+    const decoder = new FrameDecoder({ maxFrameBytes: 1024 });
+    const header = frameWithBody(Buffer.alloc(1025)).subarray(0, 5);
+    const error = captureError(() => decoder.push(header));
+    expect(error).toBeInstanceOf(DelugeProtocolError);
+    expect(error.message).toBe('frame body of 1025 bytes exceeds 1 KiB limit (max_frame_bytes)');
+  });
+
+  it('accepts a frame exactly at the size limit', () => {
+    const frame = encodeFrame('y'.repeat(5000));
+    const decoder = new FrameDecoder({ maxFrameBytes: frame.length - 5, maxInflatedBytes: 1024 * 1024 });
+    expect(decoder.push(frame)).toEqual(['y'.repeat(5000)]);
+  });
+
+  it('stops inflating a zip bomb at the inflated limit', () => {
+    const bomb = frameWithBody(deflateSync(encode('a'.repeat(8 * 1024 * 1024))));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const error = captureError(() => new FrameDecoder({ maxInflatedBytes: 1024 * 1024 }).push(bomb));
+    expect(error).toBeInstanceOf(DelugeProtocolError);
+    expect(error.message).toBe('inflated frame exceeds 1 MiB limit (max_inflated_bytes)');
+  });
+
+  it('names a wrong version byte', () => {
+    const rawZlib = deflateSync(encode([1, 0, '1.3.15']));
+    const error = captureError(() => new FrameDecoder().push(rawZlib));
+    expect(error).toBeInstanceOf(DelugeProtocolError);
+    expect(error.message).toBe('expected protocol version 0x01, got 0x78: not a Deluge 2.x daemon?');
+  });
+
+  it('reports a body that is not zlib, with the zlib error as cause', () => {
+    const error = captureError(() => new FrameDecoder().push(frameWithBody(Buffer.from('not zlib at all'))));
+    expect(error).toBeInstanceOf(DelugeProtocolError);
+    expect(error.message).toMatch(/^frame body is not valid zlib data: /);
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('Z_DATA_ERROR');
+  });
+
+  it('reports a body that is not rencode, with the rencode error as cause', () => {
+    const error = captureError(() => new FrameDecoder().push(frameWithBody(deflateSync(Buffer.from([0x2f])))));
+    expect(error).toBeInstanceOf(DelugeProtocolError);
+    expect(error.cause).toBeInstanceOf(RencodeDecodeError);
+  });
+});
+
+describe('limits', () => {
+  it('defaults to 64 MiB compressed and four times that inflated', () => {
+    expect(resolveFrameLimits()).toEqual({ maxFrameBytes: DEFAULT_MAX_FRAME_BYTES, maxInflatedBytes: 256 * 1024 * 1024 });
+    expect(resolveFrameLimits({ maxFrameBytes: 1000 })).toEqual({ maxFrameBytes: 1000, maxInflatedBytes: 4000 });
+  });
+
+  it('formats limits in the largest whole unit', () => {
+    expect([formatByteLimit(256 * 1024 * 1024), formatByteLimit(3072), formatByteLimit(1000)]).toEqual([
+      '256 MiB',
+      '3 KiB',
+      '1000 bytes',
+    ]);
+  });
+});
