@@ -59,7 +59,11 @@ export class ExporterMetrics {
     registers: [this.registry],
   });
 
-  constructor({ version = VERSION, nodeVersion = process.version, defaultMetrics = true }: ExporterMetricsOptions = {}) {
+  constructor({
+    version = VERSION,
+    nodeVersion = process.version,
+    defaultMetrics = true,
+  }: ExporterMetricsOptions = {}) {
     new Gauge({
       name: 'deluge_exporter_build_info',
       help: 'Build facts of the exporter; always 1.',

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { Registry } from 'prom-client';
 import { familiesToRegistry } from './collector/exposition.js';
-import type { Scraper, ScrapeRequest } from './collector/scraper-api.js';
+import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
+import { formatHostPort } from './config/host-port.js';
 import type { ExporterConfig } from './config/types.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import type { Logger } from './logger.js';
@@ -79,7 +80,7 @@ export function renderLandingPage(config: ExporterConfig, version: string): stri
     .map(
       (daemon) =>
         `<tr><td><a href="probe?target=${escapeHtml(encodeURIComponent(daemon.name))}">${escapeHtml(daemon.name)}</a></td>` +
-        `<td>${escapeHtml(`${daemon.host}:${daemon.port}`)}</td></tr>`,
+        `<td>${escapeHtml(formatHostPort(daemon.host, daemon.port))}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>

@@ -40,7 +40,7 @@ function valueFamily(
 const VALUE_FAMILIES: readonly ValueFamily[] = [
   valueFamily('wanted_bytes', 'gauge', 'total_wanted', 'Bytes selected for download'),
   valueFamily('completed_bytes', 'gauge', 'total_done', 'Bytes of wanted data done'),
-  valueFamily('progress_ratio', 'gauge', 'progress', 'Progress 0–1 (progress / 100)', (status) => {
+  valueFamily('progress_ratio', 'gauge', 'progress', 'Progress as a ratio 0–1, Deluge percent / 100', (status) => {
     const progress = asNumber(status.progress);
     return progress === undefined ? undefined : progress / 100;
   }),
@@ -83,7 +83,7 @@ const VALUE_FAMILIES: readonly ValueFamily[] = [
     'last_transfer_timestamp_seconds',
     'gauge',
     'time_since_transfer',
-    'Time payload last moved (scrape time − time_since_transfer)',
+    'Time payload last moved, scrape time minus time_since_transfer',
     (status, scrapeTimeSeconds) => {
       const since = asNumber(status.time_since_transfer);
       return since === undefined || since < 0 ? undefined : scrapeTimeSeconds - since;

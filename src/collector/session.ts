@@ -95,8 +95,19 @@ export function sessionFamilies(status: unknown, daemon: string): MetricFamily[]
 }
 
 /**
+ * `deluge_libtorrent_<group>_<name>` for a libtorrent key (`.` and other invalid characters → `_`).
+ * Counters end in `_total`, replacing libtorrent's own `_counter` suffix (`net.on_read_counter` →
+ * `deluge_libtorrent_net_on_read_total`): Prometheus names must not carry their type.
+ */
+export function libtorrentMetricName(key: string, type: MetricType): string {
+  const base = `deluge_libtorrent_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+  if (type !== 'counter' || base.endsWith('_total')) return base;
+  return `${base.replace(/_counter$/, '')}_total`;
+}
+
+/**
  * Every libtorrent counter of a full `core.get_session_status([])` answer as
- * `deluge_libtorrent_<group>_<name>` (`.` → `_`; counters get `_total`), typed from `types`.
+ * {@link libtorrentMetricName}, typed from `types`.
  * Keys the table lacks become gauges; Deluge's own keys (no `.`) are left out: the session families
  * cover them. Throws UnexpectedAnswerError when the answer is not a dict.
  */
@@ -108,9 +119,8 @@ export function libtorrentFamilies(status: unknown, daemon: string, types: Libto
     const value = asNumber(record[key]);
     if (value === undefined) continue;
     const type = types.get(key) ?? 'gauge';
-    const base = `deluge_libtorrent_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
     families.push({
-      name: type === 'counter' && !base.endsWith('_total') ? `${base}_total` : base,
+      name: libtorrentMetricName(key, type),
       type,
       help: `libtorrent session ${type} ${key} (${METHOD} ${key}).`,
       labelNames: ['daemon'],

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { authFilePath, delugeConfigDirCandidates, findAuthPassword } from './deluge-auth.js';
 import { deepFreeze } from './deep-freeze.js';
+import { authFilePath, delugeConfigDirCandidates, findAuthPassword } from './deluge-auth.js';
 import { ConfigError } from './errors.js';
+import { formatHostPort } from './host-port.js';
 import { type ConfigFile, type DaemonEntry, formatKeyPath, validateConfigFile } from './schema.js';
 import { Secret } from './secret.js';
 import type { DaemonConfig, ExporterConfig } from './types.js';
@@ -135,7 +136,7 @@ function localclientPassword(input: LoadConfigInput): string {
     '',
     `no --config, no DELUGE_USERNAME/DELUGE_PASSWORD, and no ${LOCALCLIENT_USERNAME} password in Deluge's auth file ` +
       `(tried ${tried.join(', ')}); pass --config FILE, set DELUGE_USERNAME and DELUGE_PASSWORD ` +
-      '(or DELUGE_PASSWORD_FILE), or set DELUGE_CONFIG_DIR to the daemon\'s config directory',
+      "(or DELUGE_PASSWORD_FILE), or set DELUGE_CONFIG_DIR to the daemon's config directory",
   );
 }
 
@@ -183,10 +184,15 @@ function buildDaemon(entry: DaemonEntry, index: number, defaultTimeout: number, 
   const tls: { fingerprintSha256?: string; caPem?: string } = {};
   if (entry.tls?.fingerprint_sha256 !== undefined) tls.fingerprintSha256 = entry.tls.fingerprint_sha256;
   if (entry.tls?.ca_file !== undefined) {
-    tls.caPem = readOrThrow(context.readFile, context.resolvePath(entry.tls.ca_file), context.source, keyPath('tls.ca_file'));
+    tls.caPem = readOrThrow(
+      context.readFile,
+      context.resolvePath(entry.tls.ca_file),
+      context.source,
+      keyPath('tls.ca_file'),
+    );
   }
   return {
-    name: entry.name ?? defaultDaemonName(entry.host, entry.port),
+    name: entry.name ?? formatHostPort(entry.host, entry.port),
     host: entry.host,
     port: entry.port,
     username: entry.username,
@@ -205,14 +211,12 @@ function readPassword(entry: DaemonEntry, context: SourceContext, keyPath: (key:
     throw new ConfigError(context.source, keyPath('password'), 'required (or password_file)');
   }
   const file = context.resolvePath(entry.password_file);
-  const password = readOrThrow(context.readFile, file, context.source, keyPath('password_file')).replace(/[\r\n]+$/, '');
+  const password = readOrThrow(context.readFile, file, context.source, keyPath('password_file')).replace(
+    /[\r\n]+$/,
+    '',
+  );
   if (password === '') throw new ConfigError(context.source, keyPath('password_file'), `${file} is empty`);
   return password;
-}
-
-/** The default `daemon` label: `host:port`, with IPv6 literals bracketed. */
-export function defaultDaemonName(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function readOrThrow(readFile: (path: string) => string, path: string, source: string, keyPath: string): string {
@@ -224,6 +228,7 @@ function readOrThrow(readFile: (path: string) => string, path: string, source: s
 }
 
 function errorCode(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return error instanceof Error ? error.message : String(error);
 }

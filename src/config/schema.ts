@@ -33,8 +33,15 @@ const nonEmptyString = z.string({ error: expected('a non-empty string') }).min(1
 const stringList = z.array(nonEmptyString, { error: expected('a list of strings') });
 const positiveSeconds = z.number({ error: expected('a number of seconds > 0') }).positive();
 const nonNegativeSeconds = z.number({ error: expected('a number of seconds >= 0') }).nonnegative();
-const countAtLeastZero = z.number({ error: expected('an integer >= 0') }).int().nonnegative();
-const port = z.number({ error: expected('integer 1..65535') }).int().min(1).max(65535);
+const countAtLeastZero = z
+  .number({ error: expected('an integer >= 0') })
+  .int()
+  .nonnegative();
+const port = z
+  .number({ error: expected('integer 1..65535') })
+  .int()
+  .min(1)
+  .max(65535);
 
 // The value of a password is never echoed, not even when it has the wrong type.
 const password = z
@@ -130,13 +137,18 @@ export function formatKeyPath(path: readonly PropertyKey[]): string {
  * Validates a parsed YAML document (or an equivalent object built from the environment).
  * Returns the config with defaults, or the first violation.
  */
-export function validateConfigFile(input: unknown): { ok: true; value: ConfigFile } | { ok: false; violation: SchemaViolation } {
+export function validateConfigFile(
+  input: unknown,
+): { ok: true; value: ConfigFile } | { ok: false; violation: SchemaViolation } {
   const result = configFileSchema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0];
   if (issue === undefined) return { ok: false, violation: { keyPath: '', detail: 'invalid configuration' } };
   if (issue.code === 'unrecognized_keys') {
-    return { ok: false, violation: { keyPath: formatKeyPath([...issue.path, issue.keys[0] ?? '']), detail: 'unknown key' } };
+    return {
+      ok: false,
+      violation: { keyPath: formatKeyPath([...issue.path, issue.keys[0] ?? '']), detail: 'unknown key' },
+    };
   }
   return { ok: false, violation: { keyPath: formatKeyPath(issue.path), detail: issue.message } };
 }

@@ -152,9 +152,13 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
       throw new RangeError(`deluge port ${String(options.port)} is not an integer in 1…65535`);
     }
-    this.limits = resolveFrameLimits({ maxFrameBytes: options.maxFrameBytes, maxInflatedBytes: options.maxInflatedBytes });
+    this.limits = resolveFrameLimits({
+      maxFrameBytes: options.maxFrameBytes,
+      maxInflatedBytes: options.maxInflatedBytes,
+    });
     for (const [name, value] of Object.entries(this.limits)) {
-      if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} ${String(value)} is not a positive integer`);
+      if (!Number.isInteger(value) || value < 1)
+        throw new RangeError(`${name} ${String(value)} is not a positive integer`);
     }
     this.tls = resolveTls(options.tls);
     this.options = options;
@@ -249,7 +253,9 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
       });
     } catch (error) {
       if (error instanceof DelugeRpcError) throw error;
-      throw new DelugeConnectionError(`cannot connect to ${this.address}: ${(error as Error).message}`, { cause: error });
+      throw new DelugeConnectionError(`cannot connect to ${this.address}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -312,7 +318,11 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
     return connection;
   }
 
-  private async handshakeCall(connection: DelugeConnection, request: RpcRequest, signal: AbortSignal): Promise<RencodeValue> {
+  private async handshakeCall(
+    connection: DelugeConnection,
+    request: RpcRequest,
+    signal: AbortSignal,
+  ): Promise<RencodeValue> {
     const [reply] = connection.send([request], signal);
     return unwrap(await (reply as Promise<Settled<unknown>>)) as RencodeValue;
   }

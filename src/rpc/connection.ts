@@ -110,7 +110,9 @@ export class DelugeConnection {
     this.decoder = new FrameDecoder(options.limits);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) =>
-      this.destroy(new DelugeConnectionError(`connection to ${this.address} failed: ${error.message}`, { cause: error })),
+      this.destroy(
+        new DelugeConnectionError(`connection to ${this.address} failed: ${error.message}`, { cause: error }),
+      ),
     );
     socket.on('close', () => this.destroy(new DelugeConnectionError(`connection to ${this.address} closed`)));
   }
@@ -144,7 +146,8 @@ export class DelugeConnection {
       };
       const onError = (error: Error): void =>
         fail(new DelugeConnectionError(`cannot connect to ${address}: ${error.message}`, { cause: error }));
-      const onClose = (): void => fail(new DelugeConnectionError(`connection to ${address} closed during the TLS handshake`));
+      const onClose = (): void =>
+        fail(new DelugeConnectionError(`connection to ${address} closed during the TLS handshake`));
       const onAbort = (): void => fail(new DelugeTimeoutError(`connecting to ${address} timed out`));
       const onSecureConnect = (): void => {
         const pinError =
@@ -198,7 +201,12 @@ export class DelugeConnection {
     const ids = requests.map(() => this.nextRequestId++);
     // Encoding first: arguments rencode cannot represent throw here, before anything is registered.
     const frame = encodeFrame(
-      requests.map((request, index) => [ids[index] as number, request.method, [...request.args], { ...request.kwargs }]),
+      requests.map((request, index) => [
+        ids[index] as number,
+        request.method,
+        [...request.args],
+        { ...request.kwargs },
+      ]),
     );
     const onAbort = (): void => this.abortBatch(ids);
     const batch = {
@@ -258,7 +266,7 @@ export class DelugeConnection {
     this.closeReason = reason;
     this.socket.destroy();
     for (const [id, entry] of [...this.pending]) this.settle(id, entry, reason);
-    this.options.onClose?.(reason);
+    this.notify(() => this.options.onClose?.(reason));
   }
 
   private onData(chunk: Buffer): void {
@@ -288,7 +296,7 @@ export class DelugeConnection {
       if (typeof name !== 'string' || !Array.isArray(args)) {
         throw new DelugeProtocolError(`malformed RPC_EVENT: ${describe(message)}`);
       }
-      this.emitEvent({ name, args: args as RencodeValue[] });
+      this.notify(() => this.options.onEvent?.({ name, args: args as RencodeValue[] }));
       return;
     }
     if (kind !== RPC_RESPONSE && kind !== RPC_ERROR) {
@@ -316,9 +324,10 @@ export class DelugeConnection {
     this.settle(id, entry, { ok: false, error });
   }
 
-  private emitEvent(event: DelugeEvent): void {
+  /** Runs an owner callback from inside a socket handler. */
+  private notify(callback: () => void): void {
     try {
-      this.options.onEvent?.(event);
+      callback();
     } catch (error) {
       // A throwing listener must neither break the stream nor crash the process.
       process.emitWarning(error as Error);

@@ -28,7 +28,7 @@ export class DelugeTimeoutError extends DelugeRpcError {
 
 /** The TCP/TLS connection could not be opened, or it closed while calls were pending. */
 export class DelugeConnectionError extends DelugeRpcError {
-  override readonly name = 'DelugeConnectionError';
+  override readonly name: string = 'DelugeConnectionError';
   readonly kind = 'connection' as const;
   readonly code: string = 'DELUGE_ERR_CONNECTION';
 }

@@ -54,7 +54,10 @@ export function resolveTls(options: DelugeTlsOptions | undefined): ResolvedTls {
  * Compares the peer certificate of a connected socket with the pin.
  * @returns the error to fail the connection with, or undefined when it matches.
  */
-export function checkPinnedCertificate(socket: TLSSocket, pinnedFingerprint: string): DelugeCertificatePinError | undefined {
+export function checkPinnedCertificate(
+  socket: TLSSocket,
+  pinnedFingerprint: string,
+): DelugeCertificatePinError | undefined {
   const actual = socket.getPeerCertificate().fingerprint256 ?? '';
   return actual.toUpperCase() === pinnedFingerprint
     ? undefined

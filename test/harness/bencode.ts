@@ -1,5 +1,11 @@
 /** Values bencode can represent. Strings are UTF-8 encoded; Buffers are written as raw byte strings. */
-export type BencodeValue = number | bigint | string | Buffer | readonly BencodeValue[] | { [key: string]: BencodeValue };
+export type BencodeValue =
+  | number
+  | bigint
+  | string
+  | Buffer
+  | readonly BencodeValue[]
+  | { [key: string]: BencodeValue };
 
 /** A value bencode cannot represent (non-integer number, undefined, …). */
 export class BencodeError extends Error {

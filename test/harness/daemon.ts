@@ -4,8 +4,8 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connect } from 'node:tls';
 import { findFreePort, LOOPBACK } from './ports.js';
 import { quietCoreConfig } from './quiet-config.js';
 
@@ -245,15 +245,15 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
 }
 
 /**
- * Stops every daemon this process started and removes their directories. Safe to call repeatedly;
- * meant for `afterAll`.
+ * Ends every daemon this process started (SIGKILL: their state is thrown away anyway) and removes
+ * their directories. Safe to call repeatedly; meant for `afterAll`.
  */
 export async function stopAllDaemons(): Promise<void> {
   const daemons = [...registry];
   registry.clear();
   await Promise.all(
     daemons.map(async (daemon) => {
-      await daemon.stop();
+      await daemon.kill();
       daemon.removeFiles();
     }),
   );

@@ -80,7 +80,8 @@ function contentOf(options: MakeTorrentOptions): { files: TorrentDataFile[]; mul
   if (given !== 1) {
     throw new TorrentSpecError(`torrent ${JSON.stringify(options.name)} needs exactly one of length, data or files`);
   }
-  if (options.data !== undefined) return { files: [{ relativePath: options.name, content: options.data }], multiFile: false };
+  if (options.data !== undefined)
+    return { files: [{ relativePath: options.name, content: options.data }], multiFile: false };
   if (options.length !== undefined) {
     checkLength(options.length, 'length');
     return { files: [{ relativePath: options.name, content: randomBytes(options.length) }], multiFile: false };
@@ -104,7 +105,9 @@ function contentOf(options: MakeTorrentOptions): { files: TorrentDataFile[]; mul
 export function makeTorrent(options: MakeTorrentOptions): GeneratedTorrent {
   const pieceLength = options.pieceLength ?? MIN_PIECE_LENGTH;
   if (!Number.isSafeInteger(pieceLength) || pieceLength < MIN_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
-    throw new TorrentSpecError(`pieceLength must be a power of two of at least ${MIN_PIECE_LENGTH}, got ${pieceLength}`);
+    throw new TorrentSpecError(
+      `pieceLength must be a power of two of at least ${MIN_PIECE_LENGTH}, got ${pieceLength}`,
+    );
   }
   checkPathComponent(options.name, options.name);
   const { files, multiFile } = contentOf(options);

@@ -55,7 +55,7 @@ export interface TransferPair {
   waitForProgress(percent: number, timeoutMs?: number): Promise<TransferProgress>;
   /** Asks B to connect to A (again). */
   connectPeers(): Promise<void>;
-  /** Closes both clients and stops both daemons. */
+  /** Closes both clients and kills both daemons (their directories go with `stopAllDaemons`). */
   close(): Promise<void>;
 }
 
@@ -73,21 +73,21 @@ async function waitForSeededTorrent(client: DelugeClient, seeder: DaemonHandle, 
   throw new Error(`core.create_torrent on ${seeder.host}:${seeder.port} added no torrent in ${timeoutMs} ms`);
 }
 
-/**
- * Starts two daemons and makes a real BitTorrent transfer between them on loopback:
- * writes `sizeBytes` random bytes into A's data directory, has A build and seed a torrent of it with
- * `core.create_torrent(..., add_to_session=True)`, adds the same .torrent on B (optionally throttled
- * with `max_download_speed` and `ignore_limits_on_local_network: False`), then
- * `core.connect_peer(id, '127.0.0.1', A.btPort)` on B. Returns as soon as B has the torrent; use
- * {@link TransferPair.waitForProgress} to wait for data.
- *
- * @throws Error when A does not create the torrent in time or B's id differs from A's
- */
-export async function startTransferPair(options: TransferPairOptions): Promise<TransferPair> {
-  const name = options.name ?? 'transfer.bin';
-  const [seeder, leecher] = await Promise.all([startDaemon(), startDaemon()]);
-  const [seederClient, leecherClient] = await Promise.all([connectClient(seeder), connectClient(leecher)]);
+interface SharedTorrent {
+  readonly torrentId: string;
+  readonly torrentBytes: Buffer;
+  readonly seederFile: string;
+  readonly content: Buffer;
+}
 
+/** A creates and seeds the torrent, B adds it (throttled if asked); returns once both have it. */
+async function shareTorrent(
+  seeder: DaemonHandle,
+  seederClient: DelugeClient,
+  leecherClient: DelugeClient,
+  name: string,
+  options: TransferPairOptions,
+): Promise<SharedTorrent> {
   const content = randomBytes(options.sizeBytes);
   const seederFile = join(seeder.dataDir, name);
   await writeFile(seederFile, content);
@@ -120,6 +120,42 @@ export async function startTransferPair(options: TransferPairOptions): Promise<T
   if (leecherId !== torrentId) {
     throw new Error(`leecher added the torrent as ${String(leecherId)}, seeder has ${torrentId}`);
   }
+  return { torrentId, torrentBytes, seederFile, content };
+}
+
+/**
+ * Starts two daemons and makes a real BitTorrent transfer between them on loopback:
+ * writes `sizeBytes` random bytes into A's data directory, has A build and seed a torrent of it with
+ * `core.create_torrent(..., add_to_session=True)`, adds the same .torrent on B (optionally throttled
+ * with `max_download_speed` and `ignore_limits_on_local_network: False`), then
+ * `core.connect_peer(id, '127.0.0.1', A.btPort)` on B. Returns as soon as B has the torrent; use
+ * {@link TransferPair.waitForProgress} to wait for data. On failure both daemons are killed.
+ *
+ * @throws Error when A does not create the torrent in time or B's id differs from A's;
+ * DaemonStartError or a Deluge RPC error from the steps above
+ */
+export async function startTransferPair(options: TransferPairOptions): Promise<TransferPair> {
+  const name = options.name ?? 'transfer.bin';
+  const [seeder, leecher] = await Promise.all([startDaemon(), startDaemon()]);
+  const clients: DelugeClient[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(clients.map((client) => client.close()));
+    await Promise.all([seeder.kill(), leecher.kill()]);
+  };
+  let shared: SharedTorrent;
+  let seederClient: DelugeClient;
+  let leecherClient: DelugeClient;
+  try {
+    seederClient = await connectClient(seeder);
+    clients.push(seederClient);
+    leecherClient = await connectClient(leecher);
+    clients.push(leecherClient);
+    shared = await shareTorrent(seeder, seederClient, leecherClient, name, options);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const { torrentId } = shared;
 
   const connectPeers = async (): Promise<void> => {
     await leecherClient.call(requests.core.connectPeer(torrentId, seeder.host, seeder.btPort));
@@ -149,21 +185,15 @@ export async function startTransferPair(options: TransferPairOptions): Promise<T
   };
 
   return {
+    ...shared,
     seeder,
     leecher,
     seederClient,
     leecherClient,
-    torrentId,
     name,
-    torrentBytes,
-    seederFile,
     leecherFile: join(leecher.dataDir, name),
-    content,
     waitForProgress,
     connectPeers,
-    close: async () => {
-      await Promise.all([seederClient.close(), leecherClient.close()]);
-      await Promise.all([seeder.stop(), leecher.stop()]);
-    },
+    close,
   };
 }

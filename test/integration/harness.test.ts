@@ -1,11 +1,15 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { connect, type TLSSocket } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requests } from '../../src/rpc/api.js';
 import { bencode } from '../harness/bencode.js';
-import { DaemonStartError, type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
+import { connectClient } from '../harness/clients.js';
+import { type DaemonHandle, DaemonStartError, startDaemon, stopAllDaemons } from '../harness/daemon.js';
+import { applyQuietConfig } from '../harness/deluge-calls.js';
+import { quietCoreConfig } from '../harness/quiet-config.js';
 import { makeTorrent, TorrentSpecError } from '../harness/torrent.js';
 
 const run = promisify(execFile);
@@ -180,10 +184,36 @@ describe('startDaemon', () => {
     expect(processAlive(daemon.pid!)).toBe(true);
   });
 
+  it('configures the daemon quietly from the start, and applyQuietConfig restores that', async () => {
+    const client = await connectClient(daemon);
+    try {
+      const expected = quietCoreConfig(daemon.btPort, daemon.dataDir);
+      const keys = Object.keys(expected);
+      expect(await client.call(requests.core.getConfigValues(keys))).toEqual(expected);
+      expect(await client.call(requests.core.getListenPort())).toBe(daemon.btPort);
+
+      await client.call(requests.core.setConfig({ dht: true, max_active_seeding: 3 }));
+      expect(await client.call(requests.core.getConfigValues(['dht', 'max_active_seeding']))).toEqual({
+        dht: true,
+        max_active_seeding: 3,
+      });
+      await applyQuietConfig(client, daemon);
+      expect(await client.call(requests.core.getConfigValues(keys))).toEqual(expected);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refuses accounts without an admin', async () => {
     await expect(startDaemon({ accounts: [{ username: 'u', password: 'p', level: 5 }] })).rejects.toThrow(
       DaemonStartError,
     );
+  });
+
+  it('gives up with DaemonStartError after the ready timeout', async () => {
+    const error = await startDaemon({ readyTimeoutMs: 1 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DaemonStartError);
+    expect((error as Error).message).toMatch(/did not accept TLS on 127\.0\.0\.1:\d+ within 1 ms/);
   });
 
   it('stopAllDaemons() ends every daemon and removes its files', async () => {

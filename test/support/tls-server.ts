@@ -21,9 +21,14 @@ export interface TestCertificate {
 
 let certificate: TestCertificate | undefined;
 
-/** Generates (once) a self-signed EC certificate with CN "Deluge Daemon". */
+/** The certificate every test server uses, generated once per process. */
 export function testCertificate(): TestCertificate {
-  if (certificate !== undefined) return certificate;
+  certificate ??= generateCertificate();
+  return certificate;
+}
+
+/** Generates a fresh self-signed EC certificate with CN "Deluge Daemon". */
+export function generateCertificate(): TestCertificate {
   const dir = mkdtempSync(join(tmpdir(), 'deluge-test-cert-'));
   try {
     execFileSync(
@@ -49,8 +54,7 @@ export function testCertificate(): TestCertificate {
     );
     const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
     const key = readFileSync(join(dir, 'key.pem'), 'utf8');
-    certificate = { cert, key, fingerprint256: new X509Certificate(cert).fingerprint256 };
-    return certificate;
+    return { cert, key, fingerprint256: new X509Certificate(cert).fingerprint256 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { MetricFamily } from '../../../src/collector/types.js';
 import type { CallMany } from '../../../src/collector/daemon-scrape.js';
+import type { MetricFamily } from '../../../src/collector/types.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
 import { DelugeRemoteError } from '../../../src/rpc/errors.js';
 import type { RpcRequest, Settled } from '../../../src/rpc/types.js';

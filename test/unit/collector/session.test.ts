@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { UnexpectedAnswerError } from '../../../src/collector/errors.js';
+import { MetricTableError, UnexpectedAnswerError } from '../../../src/collector/errors.js';
 import { LIBTORRENT_METRIC_TYPES, parseLibtorrentMetricTable } from '../../../src/collector/libtorrent-metric-types.js';
 import {
   libtorrentFamilies,
+  libtorrentMetricName,
   SESSION_STATUS_KEYS,
   sessionFamilies,
   sessionStatusKeys,
 } from '../../../src/collector/session.js';
-import { MetricTableError } from '../../../src/collector/errors.js';
 import { findFamily, loadFixture, valuesBy } from './fixtures.js';
 
 const status = loadFixture('daemon-healthy')['core.get_session_status'] as Record<string, unknown>;
@@ -60,6 +60,14 @@ describe('libtorrentFamilies', () => {
     expect(byName.get('deluge_libtorrent_dht_dht_bytes_in_total')?.samples[0]?.value).toBe(904532);
     expect(byName.get('deluge_libtorrent_dht_dht_nodes')?.type).toBe('gauge');
     expect(byName.get('deluge_libtorrent_ses_num_downloading_torrents')?.type).toBe('gauge');
+  });
+
+  it('names counters without the _counter suffix of libtorrent', () => {
+    expect(libtorrentMetricName('net.on_read_counter', 'counter')).toBe('deluge_libtorrent_net_on_read_total');
+    expect(byName.get('deluge_libtorrent_net_on_read_total')?.samples[0]?.value).toBe(88211);
+    expect(libtorrentMetricName('sock_bufs.socket_send_size3', 'gauge')).toBe(
+      'deluge_libtorrent_sock_bufs_socket_send_size3',
+    );
   });
 
   it('exports keys the table lacks as gauges and leaves out Deluge-computed keys', () => {

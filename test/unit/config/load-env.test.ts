@@ -41,7 +41,12 @@ describe('loadConfig from the environment', () => {
     );
     expect(config.daemons).toHaveLength(1);
     const [daemon] = config.daemons;
-    expect([daemon?.name, daemon?.host, daemon?.port, daemon?.username]).toEqual(['nas', 'deluge.lan', 60000, 'exporter']);
+    expect([daemon?.name, daemon?.host, daemon?.port, daemon?.username]).toEqual([
+      'nas',
+      'deluge.lan',
+      60000,
+      'exporter',
+    ]);
     expect(daemon?.password.reveal()).toBe('env-secret');
     expect(daemon?.timeoutSeconds).toBe(10);
     expect(config.perTorrent.maxTorrents).toBe(2000);
@@ -55,14 +60,23 @@ describe('loadConfig from the environment', () => {
 
   it('reads DELUGE_PASSWORD_FILE and trims the trailing newline', () => {
     const config = loadConfig(
-      input({ DELUGE_USERNAME: 'u', DELUGE_PASSWORD_FILE: '/run/secrets/deluge' }, { '/run/secrets/deluge': 'pw-from-file\r\n' }),
+      input(
+        { DELUGE_USERNAME: 'u', DELUGE_PASSWORD_FILE: '/run/secrets/deluge' },
+        { '/run/secrets/deluge': 'pw-from-file\r\n' },
+      ),
     );
     expect(config.daemons[0]?.password.reveal()).toBe('pw-from-file');
   });
 
   it.each([
-    [{ DELUGE_USERNAME: 'u', DELUGE_PASSWORD: 'p', DELUGE_PORT: 'abc' }, 'environment: DELUGE_PORT: expected integer 1..65535, got "abc"'],
-    [{ DELUGE_USERNAME: 'u', DELUGE_PASSWORD: 'p', DELUGE_PORT: '0' }, 'environment: DELUGE_PORT: expected integer 1..65535, got 0'],
+    [
+      { DELUGE_USERNAME: 'u', DELUGE_PASSWORD: 'p', DELUGE_PORT: 'abc' },
+      'environment: DELUGE_PORT: expected integer 1..65535, got "abc"',
+    ],
+    [
+      { DELUGE_USERNAME: 'u', DELUGE_PASSWORD: 'p', DELUGE_PORT: '0' },
+      'environment: DELUGE_PORT: expected integer 1..65535, got 0',
+    ],
     [{ DELUGE_PASSWORD: 'never-shown' }, 'environment: DELUGE_USERNAME: required'],
     [
       { DELUGE_USERNAME: 'u', DELUGE_PASSWORD: 'never-shown', DELUGE_PASSWORD_FILE: '/pw' },

@@ -10,11 +10,20 @@ import {
   formatByteLimit,
   resolveFrameLimits,
 } from '../../../src/rpc/framing.js';
-import { encode, type RencodeInput, RencodeDecodeError } from '../../../src/rpc/rencode.js';
+import { encode, RencodeDecodeError, type RencodeInput } from '../../../src/rpc/rencode.js';
 
 /** deluge/tests/test_transfer.py's frame: (0, 1, {'key_int': 1242429423}, {'key_str': 'some string'}, {'key_bool': True}). */
-const DELUGE_TEST_FRAME = Buffer.from('AQAAADF4nDvKwJjenp1aGZ+ZV+Lgxfv9PYRXXFLUXZyfm6oAZGTmpad3gAST8vNznAEAJhSQ', 'base64');
-const DELUGE_TEST_PAYLOAD: RencodeInput = [0, 1, { key_int: 1242429423 }, { key_str: 'some string' }, { key_bool: true }];
+const DELUGE_TEST_FRAME = Buffer.from(
+  'AQAAADF4nDvKwJjenp1aGZ+ZV+Lgxfv9PYRXXFLUXZyfm6oAZGTmpad3gAST8vNznAEAJhSQ',
+  'base64',
+);
+const DELUGE_TEST_PAYLOAD: RencodeInput = [
+  0,
+  1,
+  { key_int: 1242429423 },
+  { key_str: 'some string' },
+  { key_bool: true },
+];
 
 function frameWithBody(body: Buffer, version = 0x01): Buffer {
   const header = Buffer.alloc(5);
@@ -41,7 +50,9 @@ describe('encodeFrame', () => {
   });
 
   it('carries the same rencode body as Deluge’s own transfer test frame', () => {
-    expect(inflateSync(encodeFrame(DELUGE_TEST_PAYLOAD).subarray(5))).toEqual(inflateSync(DELUGE_TEST_FRAME.subarray(5)));
+    expect(inflateSync(encodeFrame(DELUGE_TEST_PAYLOAD).subarray(5))).toEqual(
+      inflateSync(DELUGE_TEST_FRAME.subarray(5)),
+    );
   });
 
   it('is read back by Deluge’s own transfer code (Python zlib + rencode)', () => {
@@ -70,7 +81,8 @@ describe('FrameDecoder', () => {
     const bytes = Buffer.concat(payloads.map((payload) => encodeFrame(payload)));
     const decoder = new FrameDecoder();
     const decoded = [];
-    for (let offset = 0; offset < bytes.length; offset += 1) decoded.push(...decoder.push(bytes.subarray(offset, offset + 1)));
+    for (let offset = 0; offset < bytes.length; offset += 1)
+      decoded.push(...decoder.push(bytes.subarray(offset, offset + 1)));
     expect(decoded).toEqual(payloads);
   });
 
@@ -81,7 +93,11 @@ describe('FrameDecoder', () => {
   });
 
   it('decodes any split of a frame sequence into the same payloads', () => {
-    const payloads: RencodeInput[] = [[1, 7, 'x'.repeat(300)], [2, 8, 'KeyError', ['k'], {}, 'tb'], [1, 9, { a: [1, 2, 3] }]];
+    const payloads: RencodeInput[] = [
+      [1, 7, 'x'.repeat(300)],
+      [2, 8, 'KeyError', ['k'], {}, 'tb'],
+      [1, 9, { a: [1, 2, 3] }],
+    ];
     const bytes = Buffer.concat(payloads.map((payload) => encodeFrame(payload)));
     fc.assert(
       fc.property(fc.uniqueArray(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 20 }), (cuts) => {
@@ -139,7 +155,10 @@ describe('FrameDecoder', () => {
 
 describe('limits', () => {
   it('defaults to 64 MiB compressed and four times that inflated', () => {
-    expect(resolveFrameLimits()).toEqual({ maxFrameBytes: DEFAULT_MAX_FRAME_BYTES, maxInflatedBytes: 256 * 1024 * 1024 });
+    expect(resolveFrameLimits()).toEqual({
+      maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+      maxInflatedBytes: 256 * 1024 * 1024,
+    });
     expect(resolveFrameLimits({ maxFrameBytes: 1000 })).toEqual({ maxFrameBytes: 1000, maxInflatedBytes: 4000 });
   });
 

@@ -6,7 +6,14 @@ import fc from 'fast-check';
 import type { RencodeDict, RencodeValue } from '../../../src/rpc/rencode.js';
 
 /** JSON form of a decoded value: ints and floats are tagged so that no precision is lost. */
-export type Tagged = null | boolean | string | Tagged[] | { int: string } | { float: string } | { dict: [Tagged, Tagged][] };
+export type Tagged =
+  | null
+  | boolean
+  | string
+  | Tagged[]
+  | { int: string }
+  | { float: string }
+  | { dict: [Tagged, Tagged][] };
 
 /** Rebuilds the value our decoder must produce for a tagged Python value. */
 export function fromTagged(tagged: Tagged): RencodeValue {
@@ -76,7 +83,7 @@ export const valueArbitrary: fc.Arbitrary<RencodeValue> = fc.letrec<{
 }>((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, scalarArbitrary, tie('list'), tie('dict'), tie('map')),
   list: fc.array(tie('value'), { maxLength: 6 }),
-  dict: fc.dictionary(stringArbitrary, tie('value'), { maxKeys: 6 }),
+  dict: fc.dictionary(stringArbitrary, tie('value'), { maxKeys: 6, noNullPrototype: true }),
   map: fc
     .uniqueArray(fc.tuple(mapKeyArbitrary, tie('value')), {
       minLength: 1,

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import {
+  classifyEvent,
+  eventFamily,
+  SUBSCRIBED_EVENTS,
+  TORRENT_EVENT_COUNTERS,
+} from '../../../src/collector/events.js';
+import { healthFamilies } from '../../../src/collector/health.js';
+import { findFamily, valuesBy } from './fixtures.js';
+
+const ID = '1a8edc645a9d59c3b6f7636be22069a757dc4808';
+
+describe('classifyEvent', () => {
+  it('maps Deluge events to counters, a change to Error counting twice', () => {
+    expect(classifyEvent({ name: 'TorrentAddedEvent', args: [ID, false] })).toEqual(['added']);
+    expect(classifyEvent({ name: 'TorrentRemovedEvent', args: [ID] })).toEqual(['removed']);
+    expect(classifyEvent({ name: 'TorrentFinishedEvent', args: [ID] })).toEqual(['finished']);
+    expect(classifyEvent({ name: 'TorrentStateChangedEvent', args: [ID, 'Paused'] })).toEqual(['state_changed']);
+    expect(classifyEvent({ name: 'TorrentStateChangedEvent', args: [ID, 'Error'] })).toEqual([
+      'state_changed',
+      'errored',
+    ]);
+    expect(classifyEvent({ name: 'TorrentQueueChangedEvent', args: [] })).toEqual([]);
+  });
+
+  it('subscribes to exactly the events it counts', () => {
+    for (const name of SUBSCRIBED_EVENTS)
+      expect(classifyEvent({ name, args: [ID, 'Error'] }).length).toBeGreaterThan(0);
+  });
+});
+
+describe('eventFamily', () => {
+  it('always has all five events, missing counts as 0', () => {
+    const family = eventFamily('d1', { added: 3, errored: 1 });
+    expect(family.type).toBe('counter');
+    expect(valuesBy(family, 'event')).toEqual({ added: 3, removed: 0, finished: 0, errored: 1, state_changed: 0 });
+    expect(family.samples).toHaveLength(TORRENT_EVENT_COUNTERS.length);
+  });
+});
+
+describe('healthFamilies', () => {
+  it('reports up, duration, per-collector success and auth level', () => {
+    const families = healthFamilies({
+      daemon: 'd1',
+      up: true,
+      durationSeconds: 0.042,
+      collectorSuccess: { session: true, disk: false },
+      authLevel: 10,
+    });
+    expect(valuesBy(findFamily(families, 'deluge_up'))).toEqual({ '': 1 });
+    expect(valuesBy(findFamily(families, 'deluge_scrape_duration_seconds'))).toEqual({ '': 0.042 });
+    expect(valuesBy(findFamily(families, 'deluge_scrape_collector_success'), 'collector')).toEqual({
+      disk: 0,
+      session: 1,
+    });
+    expect(valuesBy(findFamily(families, 'deluge_login_auth_level'))).toEqual({ '': 10 });
+  });
+
+  it('still reports deluge_up 0 for a daemon that could not be reached, without an auth level', () => {
+    const families = healthFamilies({ daemon: 'd1', up: false, durationSeconds: 5, collectorSuccess: {} });
+    expect(valuesBy(findFamily(families, 'deluge_up'))).toEqual({ '': 0 });
+    expect(findFamily(families, 'deluge_login_auth_level').samples).toEqual([]);
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { perTorrentFamilies, perTorrentKeys } from '../../../src/collector/per-torrent.js';
+import { parseTorrents } from '../../../src/collector/torrents.js';
+import { PER_TORRENT_FAMILIES } from '../../../src/config/per-torrent-families.js';
+import type { PerTorrentConfig } from '../../../src/config/types.js';
+import { findFamily, loadFixture, valuesBy } from './fixtures.js';
+
+const torrents = parseTorrents(loadFixture('daemon-healthy')['core.get_torrents_status']);
+const SCRAPE_TIME = 1795466400;
+const allOn: PerTorrentConfig = {
+  enabled: true,
+  maxTorrents: 2000,
+  states: [],
+  labels: [],
+  trackers: [],
+  families: [],
+};
+const families = perTorrentFamilies(torrents, 'd1', allOn, SCRAPE_TIME);
+
+const UBUNTU = '6439ffe1e5bd1c1d1a8e0c18a3c8ad1e4d9a2c11';
+const DEBIAN = '1a8edc645a9d59c3b6f7636be22069a757dc4808';
+const NO_METADATA = '11f6ad8ec52a2984abaafd7c3b516503785c2072';
+const SEEDING = '17ff4359f32d73612bb61081fb9a6dd41535e93e';
+const WEIRD = 'f00df00df00df00df00df00df00df00df00df00d';
+
+describe('perTorrentFamilies', () => {
+  it('exports every configured family, value series labelled only by daemon and hash', () => {
+    for (const name of PER_TORRENT_FAMILIES) {
+      const family = findFamily(families, `deluge_torrent_${name}`);
+      if (name !== 'info') expect(family.labelNames).toEqual(['daemon', 'hash']);
+    }
+    expect(valuesBy(findFamily(families, 'deluge_torrent_series_capped'))).toEqual({ '': 0 });
+  });
+
+  it('puts names, states, labels and trackers on deluge_torrent_info', () => {
+    const info = findFamily(families, 'deluge_torrent_info');
+    expect(info.samples).toHaveLength(8);
+    expect(info.samples.find((s) => s.labels.hash === SEEDING)?.labels).toEqual({
+      daemon: 'd1',
+      hash: SEEDING,
+      name: 'Big Buck Bunny',
+      state: 'Seeding',
+      label: '',
+      tracker: 'example.org',
+    });
+    expect(info.samples.find((s) => s.labels.hash === WEIRD)?.labels.state).toBe('Weird');
+  });
+
+  it('derives ratios, sentinels and timestamps as the contract says', () => {
+    expect(valuesBy(findFamily(families, 'deluge_torrent_progress_ratio'), 'hash')[DEBIAN]).toBeCloseTo(0.453, 6);
+    const eta = valuesBy(findFamily(families, 'deluge_torrent_eta_seconds'), 'hash');
+    expect(eta).toEqual({ [UBUNTU]: 17977, [SEEDING]: 31557600 });
+    const ratio = valuesBy(findFamily(families, 'deluge_torrent_ratio'), 'hash');
+    expect(ratio[NO_METADATA]).toBeUndefined();
+    expect(ratio[SEEDING]).toBe(1.2345677614212036);
+    const swarm = valuesBy(findFamily(families, 'deluge_torrent_swarm_peers'), 'hash');
+    expect(swarm).toEqual({ [UBUNTU]: 41, [SEEDING]: 5 });
+    const lastTransfer = valuesBy(findFamily(families, 'deluge_torrent_last_transfer_timestamp_seconds'), 'hash');
+    expect(lastTransfer[UBUNTU]).toBe(SCRAPE_TIME);
+    expect(lastTransfer[DEBIAN]).toBe(SCRAPE_TIME - 2400);
+    expect(lastTransfer[NO_METADATA]).toBeUndefined();
+    const completed = valuesBy(findFamily(families, 'deluge_torrent_completed_timestamp_seconds'), 'hash');
+    expect(Object.keys(completed).sort()).toEqual([SEEDING, 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef']);
+  });
+
+  it('skips a sample whose value has the wrong type', () => {
+    const wanted = valuesBy(findFamily(families, 'deluge_torrent_wanted_bytes'), 'hash');
+    expect(wanted[WEIRD]).toBeUndefined();
+    expect(wanted[NO_METADATA]).toBe(0);
+  });
+
+  it('types the totals as counters', () => {
+    for (const name of [
+      'downloaded_bytes_total',
+      'uploaded_bytes_total',
+      'active_seconds_total',
+      'seeding_seconds_total',
+    ]) {
+      expect(findFamily(families, `deluge_torrent_${name}`).type).toBe('counter');
+    }
+  });
+
+  it('filters by state, label and tracker', () => {
+    const filtered = perTorrentFamilies(
+      torrents,
+      'd1',
+      {
+        ...allOn,
+        states: ['Downloading', 'Error'],
+        labels: ['linux', 'movies'],
+        trackers: ['example.org', 'ubuntu.com'],
+      },
+      SCRAPE_TIME,
+    );
+    const hashes = findFamily(filtered, 'deluge_torrent_info').samples.map((s) => s.labels.hash);
+    expect(hashes.sort()).toEqual([UBUNTU, 'c0ffee0000c0ffee0000c0ffee0000c0ffee0000']);
+  });
+
+  it('exports only the selected families', () => {
+    const selected = perTorrentFamilies(torrents, 'd1', { ...allOn, families: ['ratio'] }, SCRAPE_TIME);
+    expect(selected.map((f) => f.name)).toEqual(['deluge_torrent_ratio', 'deluge_torrent_series_capped']);
+  });
+
+  it('exports no series, only capped 1, above the cap or when switched off', () => {
+    for (const config of [
+      { ...allOn, maxTorrents: 7 },
+      { ...allOn, enabled: false },
+    ]) {
+      const capped = perTorrentFamilies(torrents, 'd1', config, SCRAPE_TIME);
+      expect(capped).toHaveLength(1);
+      expect(valuesBy(findFamily(capped, 'deluge_torrent_series_capped'))).toEqual({ '': 1 });
+    }
+    const atCap = perTorrentFamilies(torrents, 'd1', { ...allOn, maxTorrents: 8 }, SCRAPE_TIME);
+    expect(valuesBy(findFamily(atCap, 'deluge_torrent_series_capped'))).toEqual({ '': 0 });
+  });
+});
+
+describe('perTorrentKeys', () => {
+  it('asks only for the keys of the selected families and filters', () => {
+    expect(perTorrentKeys({ ...allOn, enabled: false })).toEqual([]);
+    expect(perTorrentKeys({ ...allOn, families: ['ratio', 'last_transfer_timestamp_seconds'] }).sort()).toEqual([
+      'ratio',
+      'time_since_transfer',
+    ]);
+    expect(perTorrentKeys({ ...allOn, families: ['eta_seconds'], labels: ['x'] }).sort()).toEqual(['eta', 'label']);
+    expect(perTorrentKeys(allOn)).toContain('tracker_host');
+  });
+});

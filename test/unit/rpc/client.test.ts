@@ -1,0 +1,274 @@
+import { once } from 'node:events';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DelugeClient, type DelugeConnectedInfo } from '../../../src/rpc/client.js';
+import {
+  DelugeAuthError,
+  DelugeCertificatePinError,
+  DelugeConnectionError,
+  type DelugeRpcError,
+  DelugeTimeoutError,
+  DelugeWrappedError,
+} from '../../../src/rpc/errors.js';
+import { InvalidFingerprintError } from '../../../src/rpc/tls.js';
+import type { ClientInstrumentation, DelugeClientOptions, DelugeEvent } from '../../../src/rpc/types.js';
+import {
+  type FakeDaemon,
+  type FakeDaemonOptions,
+  generateCertificate,
+  rpcError,
+  startFakeDaemon,
+  startTlsServer,
+  type TestTlsServer,
+} from '../../support/tls-server.js';
+
+const unhandled: unknown[] = [];
+const recordUnhandled = (reason: unknown): void => {
+  unhandled.push(reason);
+};
+beforeAll(() => {
+  process.on('unhandledRejection', recordUnhandled);
+});
+afterAll(() => {
+  process.off('unhandledRejection', recordUnhandled);
+});
+
+const servers: TestTlsServer[] = [];
+const clients: DelugeClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+  for (const server of servers.splice(0)) await server.close();
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(unhandled).toEqual([]);
+});
+
+/** Answers `core.echo` with its arguments, `core.nope` like Deluge, and stays silent on `core.slow`. */
+const echoing: FakeDaemonOptions['handle'] = (request) => {
+  if (request.method === 'core.echo') return [1, request.id, [...request.args]];
+  if (request.method === 'core.nope') {
+    return rpcError(request.id, 'WrappedException', [
+      'RPC call on invalid function: core.nope',
+      'AttributeError',
+      'tb',
+    ]);
+  }
+  return undefined;
+};
+
+async function daemon(options: FakeDaemonOptions = {}): Promise<FakeDaemon> {
+  const server = await startFakeDaemon({ handle: echoing, ...options });
+  servers.push(server);
+  return server;
+}
+
+function client(port: number, options: Partial<DelugeClientOptions> = {}): DelugeClient {
+  const created = new DelugeClient({ host: '127.0.0.1', port, username: 'alice', password: 'secret', ...options });
+  clients.push(created);
+  return created;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<DelugeRpcError> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error as DelugeRpcError,
+  );
+}
+
+/** Polls until the server side has reached a state (what it received is only observable that way). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+const echo = (...args: string[]) => ({ method: 'core.echo', args });
+const methodsOf = (server: TestTlsServer) => server.messages.map((message) => message.map((item) => item.method));
+
+describe('DelugeClient: handshake and calls', () => {
+  it('connects lazily: daemon.info, then login with client_version, then the call', async () => {
+    const server = await daemon({ authLevel: 10, version: '2.1.1' });
+    const connected: DelugeConnectedInfo[] = [];
+    const rpc = client(server.port, { clientVersion: 'test-suite' });
+    rpc.on('connected', (info) => connected.push(info));
+    expect(server.sessions).toHaveLength(0);
+    expect(await rpc.call(echo('a', 'b'))).toEqual(['a', 'b']);
+    expect(methodsOf(server)).toEqual([['daemon.info'], ['daemon.login'], ['core.echo']]);
+    const login = server.messages[1]?.[0];
+    expect([login?.args, login?.kwargs]).toEqual([['alice', 'secret'], { client_version: 'test-suite' }]);
+    expect([rpc.daemonVersion, rpc.authLevel]).toEqual(['2.1.1', 10]);
+    expect(connected).toEqual([{ daemonVersion: '2.1.1', authLevel: 10, reconnect: false }]);
+  });
+
+  it('subscribes to events after login and re-emits them', async () => {
+    const server = await daemon({
+      handle: (request, session) => {
+        session.send([3, 'TorrentRemovedEvent', ['1a8edc645a9d59c3b6f7636be22069a757dc4808']]);
+        return [1, request.id, true];
+      },
+    });
+    const rpc = client(server.port, { eventInterest: ['TorrentRemovedEvent', 'TorrentAddedEvent'] });
+    const events: DelugeEvent[] = [];
+    rpc.on('event', (event) => events.push(event));
+    await rpc.call({ method: 'core.remove_torrent', args: ['1a8edc645a9d59c3b6f7636be22069a757dc4808', false] });
+    expect(methodsOf(server).slice(0, 3)).toEqual([['daemon.info'], ['daemon.login'], ['daemon.set_event_interest']]);
+    expect(server.messages[2]?.[0]?.args).toEqual([['TorrentRemovedEvent', 'TorrentAddedEvent']]);
+    expect(events).toEqual([{ name: 'TorrentRemovedEvent', args: ['1a8edc645a9d59c3b6f7636be22069a757dc4808'] }]);
+  });
+
+  it('callMany sends one message and settles each item on its own', async () => {
+    const server = await daemon();
+    const rpc = client(server.port);
+    await rpc.connect();
+    const [first, failed, last] = await rpc.callMany([echo('one'), { method: 'core.nope', args: [] }, echo('three')]);
+    expect(first).toEqual({ ok: true, value: ['one'] });
+    expect(last).toEqual({ ok: true, value: ['three'] });
+    expect(failed.ok).toBe(false);
+    expect(!failed.ok && failed.error).toBeInstanceOf(DelugeWrappedError);
+    expect(methodsOf(server).at(-1)).toEqual(['core.echo', 'core.nope', 'core.echo']);
+  });
+
+  it('call rejects with the remote error of its request', async () => {
+    const server = await daemon();
+    const error = await rejection(client(server.port).call({ method: 'core.nope', args: [] }));
+    expect(error).toBeInstanceOf(DelugeWrappedError);
+    expect(error.message).toBe('RPC call on invalid function: core.nope');
+  });
+
+  it('concurrent calls during connect share one connection and one login', async () => {
+    const server = await daemon();
+    const rpc = client(server.port);
+    const results = await Promise.all([rpc.call(echo('1')), rpc.call(echo('2')), rpc.call(echo('3'))]);
+    expect(results).toEqual([['1'], ['2'], ['3']]);
+    expect(server.sessions).toHaveLength(1);
+    expect(server.loginAttempts()).toBe(1);
+  });
+});
+
+describe('DelugeClient: failures and reconnects', () => {
+  it('never retries bad credentials, but tries one login again on each later call', async () => {
+    const server = await daemon({ password: 'the real one' });
+    const rpc = client(server.port);
+    const first = await rejection(rpc.call(echo('x')));
+    expect(first).toBeInstanceOf(DelugeAuthError);
+    expect(first.message).toBe('Password does not match');
+    expect(first.message).not.toContain('secret');
+    expect(server.loginAttempts()).toBe(1);
+    expect(await rejection(rpc.call(echo('x')))).toBeInstanceOf(DelugeAuthError);
+    expect(server.loginAttempts()).toBe(2);
+  });
+
+  it('discards the connection after a timeout; the next call reconnects and logs in again', async () => {
+    const server = await daemon();
+    const reconnects: string[] = [];
+    const instrumentation: ClientInstrumentation = { reconnect: () => reconnects.push('reconnect') };
+    const rpc = client(server.port, { instrumentation, eventInterest: ['TorrentAddedEvent'] });
+    const connected: boolean[] = [];
+    rpc.on('connected', (info) => connected.push(info.reconnect));
+    await rpc.connect();
+    const deadline = new AbortController();
+    const slow = rpc.call({ method: 'core.slow', args: [] }, { signal: deadline.signal });
+    const disconnected = once(rpc, 'disconnected');
+    await until(() => methodsOf(server).some(([method]) => method === 'core.slow'));
+    deadline.abort();
+    const error = await rejection(slow);
+    expect(error).toBeInstanceOf(DelugeTimeoutError);
+    expect(error.message).not.toContain('Deluge 1.x');
+    expect((await disconnected)[0]).toBeInstanceOf(DelugeConnectionError);
+    expect(await rpc.call(echo('after'))).toEqual(['after']);
+    expect(server.sessions).toHaveLength(2);
+    expect(server.loginAttempts()).toBe(2);
+    expect(methodsOf(server).filter(([method]) => method === 'daemon.set_event_interest')).toHaveLength(2);
+    expect(reconnects).toEqual(['reconnect']);
+    expect(connected).toEqual([false, true]);
+  });
+
+  it('reconnects on the next call after the daemon drops the socket', async () => {
+    const server = await daemon();
+    const rpc = client(server.port);
+    expect(await rpc.call(echo('before'))).toEqual(['before']);
+    const disconnected = once(rpc, 'disconnected');
+    server.sessions[0]?.socket.destroy();
+    await disconnected;
+    expect(await rpc.call(echo('after'))).toEqual(['after']);
+    expect(server.sessions).toHaveLength(2);
+  });
+
+  it('times out against a peer that never answers, suggesting Deluge 1.x', async () => {
+    const silent = await startTlsServer(() => undefined);
+    servers.push(silent);
+    const deadline = new AbortController();
+    const call = client(silent.port).call(echo('x'), { signal: deadline.signal });
+    // Wait until daemon.info has been written, then give up.
+    await until(() => silent.messages.length > 0);
+    deadline.abort();
+    const error = await rejection(call);
+    expect(error).toBeInstanceOf(DelugeTimeoutError);
+    expect(error.message).toContain('may be Deluge 1.x or not a Deluge daemon');
+    expect(methodsOf(silent)).toEqual([['daemon.info']]);
+  });
+
+  it('one caller giving up does not cancel the connect another caller still waits for', async () => {
+    let releaseInfo: (() => void) | undefined;
+    const server = await startTlsServer((session, requests) => {
+      for (const { id, method, args } of requests) {
+        if (method === 'daemon.info') releaseInfo = () => session.send([1, id, '2.0.3']);
+        else session.send([1, id, method === 'daemon.login' ? 5 : [...args]]);
+      }
+    });
+    servers.push(server);
+    const rpc = client(server.port);
+    const impatient = new AbortController();
+    const first = rpc.call(echo('impatient'), { signal: impatient.signal });
+    const second = rpc.call(echo('patient'));
+    await until(() => releaseInfo !== undefined);
+    impatient.abort();
+    expect(await rejection(first)).toBeInstanceOf(DelugeTimeoutError);
+    releaseInfo?.();
+    expect(await second).toEqual(['patient']);
+    expect(server.sessions).toHaveLength(1);
+  });
+
+  it('fails with DelugeConnectionError naming host:port when the port is refused, after bounded retries', async () => {
+    const gone = await startTlsServer(() => undefined);
+    const { port } = gone;
+    await gone.close();
+    const errors: string[] = [];
+    const rpc = client(port, { instrumentation: { error: (method, kind) => errors.push(`${method}:${kind}`) } });
+    const error = await rejection(rpc.call(echo('x')));
+    expect(error).toBeInstanceOf(DelugeConnectionError);
+    expect(error.message).toContain(`127.0.0.1:${port}`);
+    expect(errors).toEqual(['core.echo:connection']);
+  });
+
+  it('does not retry a certificate pin mismatch', async () => {
+    const server = await daemon();
+    const rpc = client(server.port, { tls: { fingerprintSha256: generateCertificate().fingerprint256 } });
+    expect(await rejection(rpc.call(echo('x')))).toBeInstanceOf(DelugeCertificatePinError);
+    expect(server.loginAttempts()).toBe(0);
+    expect(server.sessions.length).toBeLessThanOrEqual(1);
+  });
+
+  it('close() rejects pending calls, is idempotent, and later calls fail fast', async () => {
+    const server = await daemon();
+    const rpc = client(server.port);
+    const disconnected: unknown[] = [];
+    rpc.on('disconnected', (reason) => disconnected.push(reason));
+    await rpc.connect();
+    const pending = rpc.call({ method: 'core.slow', args: [] });
+    await rpc.close();
+    await rpc.close();
+    expect(await rejection(pending)).toBeInstanceOf(DelugeConnectionError);
+    expect(await rejection(rpc.call(echo('x')))).toBeInstanceOf(DelugeConnectionError);
+    expect(disconnected).toEqual([undefined]);
+    expect(server.sessions).toHaveLength(1);
+  });
+});
+
+describe('DelugeClient: options', () => {
+  it('rejects a malformed pin and a bad port at construction', () => {
+    const base = { host: '127.0.0.1', username: 'u', password: 'p' };
+    expect(() => new DelugeClient({ ...base, port: 58846, tls: { fingerprintSha256: 'abc' } })).toThrow(
+      InvalidFingerprintError,
+    );
+    expect(() => new DelugeClient({ ...base, port: 70000 })).toThrow('deluge port 70000 is not an integer in 1…65535');
+  });
+});

@@ -1,0 +1,221 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ScrapeRequest, Scraper } from '../../../src/collector/scraper-api.js';
+import type { MetricFamily } from '../../../src/collector/types.js';
+import { Secret } from '../../../src/config/secret.js';
+import type { DaemonConfig, ExporterConfig } from '../../../src/config/types.js';
+import { ExporterMetrics } from '../../../src/exporter-metrics.js';
+import { createLogger } from '../../../src/logger.js';
+import { createApp, listen } from '../../../src/server.js';
+import { VERSION } from '../../../src/version.js';
+
+const PASSWORD = 'server-test-secret';
+
+function daemon(name: string, host: string): DaemonConfig {
+  return { name, host, port: 58846, username: 'u', password: new Secret(PASSWORD), tls: {}, timeoutSeconds: 10 };
+}
+
+const config: ExporterConfig = {
+  daemons: [daemon('seedbox', '10.0.0.1'), daemon('nas', '10.0.0.2'), daemon('<b>x</b>&"', '10.0.0.3')],
+  scrapeTimeoutOffsetSeconds: 0.5,
+  perTorrent: { enabled: true, maxTorrents: 2000, states: [], labels: [], trackers: [], families: [] },
+  stallWindowSeconds: 1800,
+  disk: { maxPaths: 32, extraPaths: [] },
+  libtorrentStats: false,
+  maxFrameBytes: 67108864,
+};
+const daemonNames = config.daemons.map((entry) => entry.name);
+
+/** `deluge_up` per daemon: seedbox up, every other daemon down. */
+function upFamilies(names: readonly string[]): MetricFamily[] {
+  return [
+    {
+      name: 'deluge_up',
+      help: 'Whether the daemon answered.',
+      type: 'gauge',
+      labelNames: ['daemon'],
+      samples: names.map((name) => ({ labels: { daemon: name }, value: name === 'seedbox' ? 1 : 0 })),
+    },
+  ];
+}
+
+class FakeScraper implements Scraper {
+  readonly daemonNames = daemonNames;
+  readonly requests: ScrapeRequest[] = [];
+  closed = false;
+  constructor(private readonly answer: (request: ScrapeRequest) => Promise<MetricFamily[]>) {}
+  scrape(request: ScrapeRequest): Promise<MetricFamily[]> {
+    this.requests.push(request);
+    return this.answer(request);
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+const healthyScraper = () =>
+  new FakeScraper(async (request) => upFamilies(request.target === undefined ? daemonNames : [request.target]));
+
+interface Harness {
+  readonly baseUrl: string;
+  readonly logLines: Record<string, unknown>[];
+  readonly exporterMetrics: ExporterMetrics;
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+async function start(scraper: Scraper, ready = true): Promise<Harness> {
+  const logLines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      logLines.push(JSON.parse(String(chunk)));
+      callback();
+    },
+  });
+  const logger = createLogger({ level: 'debug', destination });
+  const exporterMetrics = new ExporterMetrics();
+  const app = createApp({ scraper, exporterMetrics, config, logger, ready: () => ready });
+  const server = await listen(app, { host: '127.0.0.1', port: 0 });
+  servers.push(server);
+  const { port } = server.address() as AddressInfo;
+  return { baseUrl: `http://127.0.0.1:${port}`, logLines, exporterMetrics };
+}
+
+describe('GET /metrics', () => {
+  it('serves every daemon plus the exporter metrics, 200 even when a daemon is down', async () => {
+    const scraper = healthyScraper();
+    const { baseUrl, exporterMetrics } = await start(scraper);
+    exporterMetrics.instrumentationFor('seedbox').request?.('core.get_session_status');
+    const response = await fetch(`${baseUrl}/metrics`);
+    const body = await response.text();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(body).toContain('deluge_up{daemon="seedbox"} 1');
+    expect(body).toContain('deluge_up{daemon="nas"} 0');
+    expect(body).toContain(`deluge_exporter_build_info{version="${VERSION}",node_version="${process.version}"} 1`);
+    expect(body).toContain('deluge_exporter_rpc_requests_total{daemon="seedbox",method="core.get_session_status"} 1');
+    expect(body).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(scraper.requests).toEqual([{}]);
+  });
+
+  it('passes a valid X-Prometheus-Scrape-Timeout-Seconds through and ignores invalid ones', async () => {
+    const scraper = healthyScraper();
+    const { baseUrl } = await start(scraper);
+    for (const value of ['4.5', 'abc', '-1', '0', '']) {
+      const response = await fetch(`${baseUrl}/metrics`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': value } });
+      expect(response.status).toBe(200);
+    }
+    expect(scraper.requests).toEqual([{ prometheusTimeoutSeconds: 4.5 }, {}, {}, {}, {}]);
+  });
+
+  it('answers 500 without details when the exporter itself fails, and logs the error', async () => {
+    const { baseUrl, logLines } = await start(
+      new FakeScraper(async () => {
+        throw new Error('exporter bug');
+      }),
+    );
+    const response = await fetch(`${baseUrl}/metrics`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe('internal error\n');
+    const failure = logLines.find((line) => line.msg === 'request failed');
+    expect(failure).toMatchObject({ level: 'error', err: { message: 'exporter bug' } });
+  });
+
+  it('keeps serving other routes while a scrape is slow', async () => {
+    let release: (families: MetricFamily[]) => void = () => undefined;
+    const pending = new Promise<MetricFamily[]>((resolve) => {
+      release = resolve;
+    });
+    const { baseUrl } = await start(new FakeScraper(() => pending));
+    const metrics = fetch(`${baseUrl}/metrics`);
+    const health = await fetch(`${baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+    release(upFamilies(['seedbox']));
+    const response = await metrics;
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('deluge_up{daemon="seedbox"} 1');
+  });
+
+  it('logs each request at debug level', async () => {
+    const { baseUrl, logLines } = await start(healthyScraper());
+    await (await fetch(`${baseUrl}/metrics`)).text();
+    const line = logLines.find((entry) => entry.msg === 'http request');
+    expect(line).toMatchObject({ level: 'debug', http_method: 'GET', path: '/metrics', status: 200 });
+    expect(typeof line?.duration_seconds).toBe('number');
+  });
+});
+
+describe('GET /probe', () => {
+  it('scrapes only the target, without exporter metrics', async () => {
+    const scraper = healthyScraper();
+    const { baseUrl } = await start(scraper);
+    const response = await fetch(`${baseUrl}/probe?target=nas`, {
+      headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '3' },
+    });
+    const body = await response.text();
+    expect(response.status).toBe(200);
+    expect(body).toContain('deluge_up{daemon="nas"} 0');
+    expect(body).not.toContain('daemon="seedbox"');
+    expect(body).not.toContain('deluge_exporter_');
+    expect(body).not.toContain('process_');
+    expect(scraper.requests).toEqual([{ target: 'nas', prometheusTimeoutSeconds: 3 }]);
+  });
+
+  it.each([
+    ['', 'missing "target" parameter'],
+    ['?target=', 'missing "target" parameter'],
+    ['?target=evil.example.com%3A58846', 'unknown target "evil.example.com:58846"'],
+    ['?target=nas&target=seedbox', '"target" must be given exactly once'],
+  ])('/probe%s is a 400 naming the configured targets, and scrapes nothing', async (query, reason) => {
+    const scraper = healthyScraper();
+    const { baseUrl } = await start(scraper);
+    const response = await fetch(`${baseUrl}/probe${query}`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toBe(`${reason}; configured targets: "seedbox", "nas", "<b>x</b>&\\""\n`);
+    expect(scraper.requests).toEqual([]);
+  });
+});
+
+describe('other routes', () => {
+  it('/healthz is always ok', async () => {
+    const { baseUrl } = await start(healthyScraper(), false);
+    const response = await fetch(`${baseUrl}/healthz`);
+    expect([response.status, await response.text()]).toEqual([200, 'ok\n']);
+  });
+
+  it('/readyz follows ready()', async () => {
+    const notReady = await start(healthyScraper(), false);
+    expect((await fetch(`${notReady.baseUrl}/readyz`)).status).toBe(503);
+    const ready = await start(healthyScraper(), true);
+    expect((await fetch(`${ready.baseUrl}/readyz`)).status).toBe(200);
+  });
+
+  it('/ lists daemons HTML-escaped, with the version and no secrets', async () => {
+    const { baseUrl } = await start(healthyScraper());
+    const response = await fetch(`${baseUrl}/`);
+    const body = await response.text();
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(body).toContain('<td>10.0.0.2:58846</td>');
+    expect(body).toContain('href="probe?target=nas">nas</a>');
+    expect(body).toContain('&#60;b&#62;x&#60;/b&#62;&#38;&#34;');
+    expect(body).not.toContain('<b>x</b>');
+    expect(body).toContain(`Version ${VERSION}`);
+    expect(body).not.toContain(PASSWORD);
+  });
+
+  it('answers unknown paths with 404 and other methods with 405', async () => {
+    const { baseUrl } = await start(healthyScraper());
+    expect((await fetch(`${baseUrl}/nope`)).status).toBe(404);
+    const post = await fetch(`${baseUrl}/metrics`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    const head = await fetch(`${baseUrl}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+});
