@@ -152,10 +152,7 @@ export class DaemonSession {
     for (const problem of result.problems) {
       failingNow.add(problem.collector);
       if (this.#failingCollectors.has(problem.collector)) continue;
-      this.#logger.warn(
-        { collector: problem.collector, method: problem.method, err: problem.error },
-        problem.message,
-      );
+      this.#logger.warn({ collector: problem.collector, method: problem.method, err: problem.error }, problem.message);
     }
     this.#failingCollectors = failingNow;
   }

@@ -52,7 +52,13 @@ export function createScraper({ config, logger, exporterMetrics, clientFactory }
       const selected =
         target === undefined
           ? [...sessions.values()]
-          : [sessions.get(target) ?? unknownTarget(target, config.daemons.map((daemon) => daemon.name))];
+          : [
+              sessions.get(target) ??
+                unknownTarget(
+                  target,
+                  config.daemons.map((daemon) => daemon.name),
+                ),
+            ];
       const perDaemon = await Promise.all(
         selected.map(({ daemon, session }) =>
           session.scrape(
