@@ -2,6 +2,13 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ClientInstrumentation } from './rpc/types.js';
 import { VERSION } from './version.js';
 
+/** prom-client default metrics that are gauges with a `_total` suffix. */
+const MISNAMED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
 /** Options of `ExporterMetrics`; the defaults describe this process. */
 export interface ExporterMetricsOptions {
   readonly version?: string;
@@ -70,7 +77,12 @@ export class ExporterMetrics {
       labelNames: ['version', 'node_version'] as const,
       registers: [this.registry],
     }).set({ version, node_version: nodeVersion }, 1);
-    if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    if (defaultMetrics) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named *_total break the naming rules (promtool check metrics rejects them); the same
+      // numbers remain available per type in nodejs_active_handles / _requests / _resources.
+      for (const name of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+    }
   }
 
   /**

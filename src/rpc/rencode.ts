@@ -369,6 +369,13 @@ export function decode(bytes: Uint8Array, options: RencodeDecodeOptions = {}): R
   return value;
 }
 
+/** Longest string decoded through {@link Reader.shortText}. */
+const SHORT_ASCII_MAX = 24;
+/** One reusable char-code array per short length, so short strings allocate nothing but themselves. */
+const SHORT_CODES: number[][] = Array.from({ length: SHORT_ASCII_MAX + 1 }, (_, length) =>
+  new Array<number>(length).fill(0),
+);
+
 class Reader {
   pos = 0;
   private readonly end: number;
@@ -501,7 +508,22 @@ class Reader {
     this.need(length);
     const start = this.pos;
     this.pos += length;
-    return this.buf.toString('utf8', start, this.pos);
+    return length <= SHORT_ASCII_MAX ? this.shortText(start, length) : this.buf.toString('utf8', start, this.pos);
+  }
+
+  /**
+   * Dict keys and most values are short ASCII strings; building them from char codes avoids the
+   * fixed cost of a native UTF-8 decode per string, which dominates decoding of torrent status dicts.
+   */
+  private shortText(start: number, length: number): string {
+    const buf = this.buf;
+    const codes = SHORT_CODES[length]!;
+    for (let i = 0; i < length; i++) {
+      const byte = buf[start + i]!;
+      if (byte >= 0x80) return buf.toString('utf8', start, start + length);
+      codes[i] = byte;
+    }
+    return String.fromCharCode.apply(null, codes);
   }
 
   private enter(depth: number, start: number): number {

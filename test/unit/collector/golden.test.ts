@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { initialMemory, scrapeDaemon } from '../../../src/collector/daemon-scrape.js';
 import { eventFamily } from '../../../src/collector/events.js';
@@ -9,9 +7,9 @@ import { LIBTORRENT_METRIC_TYPES } from '../../../src/collector/libtorrent-metri
 import { libtorrentFamilies } from '../../../src/collector/session.js';
 import type { MetricFamily } from '../../../src/collector/types.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
+import { promtoolCheckMetrics } from '../../support/promtool.js';
 import { fakeCallMany, loadFixture, testConfig } from './fixtures.js';
 
-const PROMTOOL = '/usr/bin/promtool';
 const fixture = loadFixture('daemon-healthy');
 
 /** A full daemon exposition: collectors plus the health and event families the scrape orchestration adds. */
@@ -50,21 +48,12 @@ const cases: Record<string, () => Promise<string>> = {
     ]),
 };
 
-function promtoolCheck(text: string): { status: number | null; output: string } {
-  const run = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
-}
-
 describe('golden exposition', () => {
-  it('has promtool', () => {
-    expect(existsSync(PROMTOOL), `${PROMTOOL} is missing: install prometheus' promtool`).toBe(true);
-  });
-
   for (const [name, render] of Object.entries(cases)) {
     it(`${name} matches test/golden/${name}.prom and passes promtool check metrics`, async () => {
       const text = await render();
       await expect(text).toMatchFileSnapshot(`../../golden/${name}.prom`);
-      expect(promtoolCheck(text)).toEqual({ status: 0, output: '' });
+      expect(promtoolCheckMetrics(text)).toEqual({ status: 0, output: '' });
     });
   }
 
@@ -72,6 +61,6 @@ describe('golden exposition', () => {
     const everyKey = Object.fromEntries([...LIBTORRENT_METRIC_TYPES.keys()].map((key) => [key, 0]));
     const families = libtorrentFamilies(everyKey, 'd1', LIBTORRENT_METRIC_TYPES);
     expect(families).toHaveLength(LIBTORRENT_METRIC_TYPES.size);
-    expect(promtoolCheck(await renderFamilies(families))).toEqual({ status: 0, output: '' });
+    expect(promtoolCheckMetrics(await renderFamilies(families))).toEqual({ status: 0, output: '' });
   });
 });

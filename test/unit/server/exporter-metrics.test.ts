@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExporterMetrics } from '../../../src/exporter-metrics.js';
+import { promtoolCheckMetrics } from '../../support/promtool.js';
 
 describe('ExporterMetrics', () => {
   it('counts what the client instrumentation reports, per daemon', async () => {
@@ -44,5 +45,13 @@ describe('ExporterMetrics', () => {
     const text = await new ExporterMetrics().registry.metrics();
     expect(text).toContain('# TYPE process_cpu_user_seconds_total counter');
     expect(text).toContain('# TYPE nodejs_heap_size_used_bytes gauge');
+  });
+
+  it('passes promtool check metrics with the default process and Node.js metrics', async () => {
+    const metrics = new ExporterMetrics();
+    metrics.instrumentationFor('seedbox').request?.('daemon.info');
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('nodejs_active_handles{');
+    expect(promtoolCheckMetrics(text)).toEqual({ status: 0, output: '' });
   });
 });
