@@ -9,6 +9,8 @@ required=(
   "promtool:prometheus"
   "prometheus:prometheus"
   "python3-module:rencode:python3-rencode"
+  "python3-module:libtorrent:python3-libtorrent"
+  "chromium:chromium"
 )
 
 missing=()
