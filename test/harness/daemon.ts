@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:tls';
-import { findFreePort, LOOPBACK } from './ports.js';
+import { claimPort, findFreePort, LOOPBACK } from './ports.js';
 import { quietCoreConfig } from './quiet-config.js';
 
 /** One line of the daemon's `auth` file. Level: 1 read-only, 5 normal, 10 admin. */
@@ -22,6 +22,8 @@ export interface StartDaemonOptions {
   accounts?: readonly DaemonAccount[];
   /** How long to wait for the RPC port to accept a TLS handshake. Default 20 s. */
   readyTimeoutMs?: number;
+  /** A fixed RPC port (e.g. Deluge's default 58846) instead of a free one; fails naming it when taken. */
+  port?: number;
 }
 
 /** A running (or stopped, restartable) `deluged` owned by the test process. */
@@ -86,8 +88,8 @@ function tailOf(path: string, lines: number): string {
   return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n');
 }
 
-async function allocatePort(): Promise<number> {
-  const port = await findFreePort(usedPorts);
+async function allocatePort(fixed?: number): Promise<number> {
+  const port = fixed === undefined ? await findFreePort(usedPorts) : await claimPort(fixed, usedPorts);
   usedPorts.add(port);
   return port;
 }
@@ -217,11 +219,11 @@ class Daemon implements DaemonHandle {
  */
 export async function startDaemon(options: StartDaemonOptions = {}): Promise<DaemonHandle> {
   const accounts = options.accounts ?? defaultAccounts();
+  const port = await allocatePort(options.port);
+  const btPort = await allocatePort();
   const configDir = mkdtempSync(join(tmpdir(), 'deluged-test-'));
   const dataDir = join(configDir, 'data');
   await mkdir(dataDir);
-  const port = await allocatePort();
-  const btPort = await allocatePort();
   const auth = accounts.map((account) => `${account.username}:${account.password}:${account.level}\n`).join('');
   writeFileSync(join(configDir, 'auth'), auth, { mode: 0o600 });
   writeFileSync(join(configDir, 'core.conf'), delugeConfigFile(quietCoreConfig(btPort, dataDir)));

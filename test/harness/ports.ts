@@ -41,3 +41,14 @@ export async function findFreePort(exclude: ReadonlySet<number> = new Set()): Pr
   }
   throw new Error('no free loopback port found after 20 attempts');
 }
+
+/**
+ * Claims a fixed loopback TCP port (e.g. Deluge's default 58846) after checking that it is free.
+ * @throws Error naming the port when something already listens there
+ */
+export async function claimPort(port: number, exclude: ReadonlySet<number> = new Set()): Promise<number> {
+  if (exclude.has(port) || (await bindTcp(port)) !== port) {
+    throw new Error(`loopback port ${port} is already in use; stop whatever holds it (a local deluged?) and retry`);
+  }
+  return port;
+}

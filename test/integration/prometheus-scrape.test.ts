@@ -2,7 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllDaemons } from '../harness/daemon.js';
 import { startTransferPair, type TransferPair } from '../harness/transfer.js';
-import { type ExporterHandle, exporterConfigYaml, startExporter, stopAllExporters } from '../support/exporter-process.js';
+import {
+  type ExporterHandle,
+  exporterConfigYaml,
+  startExporter,
+  stopAllExporters,
+} from '../support/exporter-process.js';
 import { multiTargetConfig, type PrometheusHandle, startPrometheus, type VectorSample } from '../support/prometheus.js';
 
 // About 25 s at the limit: long enough for Prometheus to see the download in progress.
@@ -78,7 +83,9 @@ describe('a real Prometheus scraping the exporter', () => {
     // /probe answers carry only their own daemon and none of the exporter's own metrics.
     const probeBuildInfo = await prometheus.query('deluge_exporter_build_info{job="deluge-probe"}');
     expect(probeBuildInfo).toEqual([]);
-    const probeLeecher = await prometheus.query('count by (daemon) (deluge_up{job="deluge-probe", instance="leecher"})');
+    const probeLeecher = await prometheus.query(
+      'count by (daemon) (deluge_up{job="deluge-probe", instance="leecher"})',
+    );
     expect(probeLeecher.map((sample) => sample.metric.daemon)).toEqual(['leecher']);
   });
 

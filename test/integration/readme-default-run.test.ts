@@ -1,83 +1,78 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requests } from '../../src/rpc/api.js';
 import { connectClient } from '../harness/clients.js';
-import { addTorrent } from '../harness/deluge-calls.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
+import { addTorrent } from '../harness/deluge-calls.js';
 import { makeTorrent } from '../harness/torrent.js';
-import { type ExporterHandle, startExporter, stopAllExporters } from '../support/exporter-process.js';
+import { REPO_ROOT, scrape } from '../support/exporter-process.js';
 import { sampleValue } from '../support/exposition.js';
 
 /** Deluge's default RPC port: the exporter's embedded default. */
 const DEFAULT_PORT = 58846;
 const DEFAULT_DAEMON_NAME = `127.0.0.1:${DEFAULT_PORT}`;
 
-/** A TCP forwarder from 127.0.0.1:`listenPort` to 127.0.0.1:`targetPort` that counts connections. */
-interface Forwarder {
-  readonly connections: () => number;
-  close(): Promise<void>;
-}
+/** The exporter's default listen port, from the README. */
+const EXPORTER_PORT = 9354;
+const README_RUN_COMMAND = ['npm', 'start'] as const;
 
 /**
- * Forwards Deluge's default port to a harness daemon (the harness picks free ports; the bytes pass
- * unchanged, TLS included).
- * @throws Error naming the port when it is taken
+ * Runs the README's run command (`npm start`: build, then `node dist/cli.js`) from the repository root
+ * in its own process group, with a clean environment plus `env`, and waits until `/readyz` answers.
  */
-function forwardPort(listenPort: number, targetPort: number): Promise<Forwarder> {
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server: Server = createServer((client) => {
-    connections += 1;
-    const upstream = tcpConnect({ host: '127.0.0.1', port: targetPort });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
+async function startReadmeCommand(env: Record<string, string>): Promise<{ stop(): Promise<void>; output(): string }> {
+  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('DELUGE_')));
+  const child = spawn(README_RUN_COMMAND[0], README_RUN_COMMAND.slice(1), {
+    cwd: REPO_ROOT,
+    env: { ...cleanEnv, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += String(chunk)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // the group is already gone
+      }
+      await Promise.race([exited, sleep(10_000)]);
+      if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
     }
-    client.pipe(upstream).pipe(client);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        new Error(
-          `cannot listen on 127.0.0.1:${listenPort} (${error.code ?? error.message}): this test needs Deluge's ` +
-            'default port free; stop the local deluged (or whatever holds the port) and run it again',
-        ),
-      );
-    });
-    server.listen({ host: '127.0.0.1', port: listenPort, exclusive: true }, () =>
-      resolve({
-        connections: () => connections,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const socket of sockets) socket.destroy();
-            server.close(() => done());
-          }),
-      }),
+  };
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${README_RUN_COMMAND.join(' ')} exited early:\n${output}`);
+    const ready = await fetch(`http://127.0.0.1:${EXPORTER_PORT}/readyz`).then(
+      (response) => response.ok,
+      () => false,
     );
-  });
+    if (ready) return { stop, output: () => output };
+    await sleep(250);
+  }
+  await stop();
+  throw new Error(`${README_RUN_COMMAND.join(' ')} did not become ready on :${EXPORTER_PORT}:\n${output}`);
 }
 
 describe('the README quick start: no config, a local deluged with its default auth file', () => {
   let daemon: DaemonHandle;
-  let forwarder: Forwarder;
-  let exporter: ExporterHandle;
+  let exporter: Awaited<ReturnType<typeof startReadmeCommand>>;
   let torrentBytes: number;
 
   beforeAll(async () => {
     daemon = await startDaemon({
+      port: DEFAULT_PORT,
       accounts: [
         { username: 'admin', password: randomBytes(12).toString('hex'), level: 10 },
         { username: 'localclient', password: randomBytes(20).toString('hex'), level: 10 },
       ],
     });
-    forwarder = await forwardPort(DEFAULT_PORT, daemon.port);
     const torrent = makeTorrent({ name: 'readme-check.bin', length: 48 * 1024 });
     torrentBytes = torrent.totalLength;
     const client = await connectClient(daemon);
@@ -86,23 +81,20 @@ describe('the README quick start: no config, a local deluged with its default au
     } finally {
       await client.close();
     }
-    exporter = await startExporter({ env: { DELUGE_CONFIG_DIR: daemon.configDir } });
+    exporter = await startReadmeCommand({ DELUGE_CONFIG_DIR: daemon.configDir });
   });
 
   afterAll(async () => {
     await exporter?.stop();
-    await stopAllExporters();
-    await forwarder?.close();
     await stopAllDaemons();
   });
 
   it('logs in as localclient on 127.0.0.1:58846 and exports deluge_up 1', async () => {
     expect(readFileSync(join(daemon.configDir, 'auth'), 'utf8')).toMatch(/^localclient:[^:\n]+:10$/m);
-    const { status, exposition } = await exporter.scrape('/metrics');
+    const { status, exposition } = await scrape(`http://127.0.0.1:${EXPORTER_PORT}/metrics`);
     expect(status).toBe(200);
     expect(sampleValue(exposition, 'deluge_up', { daemon: DEFAULT_DAEMON_NAME })).toBe(1);
     expect(sampleValue(exposition, 'deluge_login_auth_level', { daemon: DEFAULT_DAEMON_NAME })).toBe(10);
-    expect(forwarder.connections()).toBeGreaterThanOrEqual(1);
 
     const client = await connectClient(daemon);
     try {
@@ -110,10 +102,12 @@ describe('the README quick start: no config, a local deluged with its default au
       const paused = Object.values(torrents).filter((status) => status.state === 'Paused').length;
       expect(paused).toBe(1);
       expect(sampleValue(exposition, 'deluge_torrents', { daemon: DEFAULT_DAEMON_NAME, state: 'Paused' })).toBe(paused);
-      expect(sampleValue(exposition, 'deluge_torrents_wanted_bytes', { daemon: DEFAULT_DAEMON_NAME })).toBe(torrentBytes);
+      expect(sampleValue(exposition, 'deluge_torrents_wanted_bytes', { daemon: DEFAULT_DAEMON_NAME })).toBe(
+        torrentBytes,
+      );
     } finally {
       await client.close();
     }
-    expect(exporter.logLines().some((line) => line.level === 'warn' || line.level === 'error')).toBe(false);
+    expect(exporter.output()).not.toMatch(/"level":"(warn|error)"/);
   });
 });

@@ -92,7 +92,15 @@ function parseLogLine(line: string): ExporterLogLine | undefined {
  */
 export async function startExporter(options: StartExporterOptions = {}): Promise<ExporterHandle> {
   const workDir = mkdtempSync(join(tmpdir(), 'deluge-exporter-test-'));
-  const args = ['--import', 'tsx', CLI, '--web.listen-address', '127.0.0.1:0', '--log.level', options.logLevel ?? 'info'];
+  const args = [
+    '--import',
+    'tsx',
+    CLI,
+    '--web.listen-address',
+    '127.0.0.1:0',
+    '--log.level',
+    options.logLevel ?? 'info',
+  ];
   if (options.configYaml !== undefined) {
     const configPath = join(workDir, 'config.yaml');
     writeFileSync(configPath, options.configYaml, { mode: 0o600 });

@@ -4,17 +4,12 @@
  * level checks, and every other method answered from a handler table given by the test. Faults
  * (hang, delay, drop, garbage) can be set per method at run time.
  */
-import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import { promisify } from 'node:util';
 import { deflateSync } from 'node:zlib';
 import { AuthLevel, methodSpec } from '../../src/rpc/api.js';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, PROTOCOL_VERSION } from '../../src/rpc/framing.js';
 import { encode, type RencodeInput, type RencodeValue } from '../../src/rpc/rencode.js';
+import { testCertificate } from './certificate.js';
 
 /** One account of the fake daemon (like a line of deluged's `auth` file). */
 export interface FakeAccount {
@@ -158,43 +153,6 @@ interface Session {
   readonly interest: Set<string>;
 }
 
-interface TestCertificate {
-  readonly key: Buffer;
-  readonly cert: Buffer;
-}
-
-let certificate: Promise<TestCertificate> | undefined;
-
-/** A self-signed `CN=Deluge Daemon` certificate, generated once per process with openssl. */
-function testCertificate(): Promise<TestCertificate> {
-  certificate ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fake-deluged-tls-'));
-    try {
-      const keyPath = join(dir, 'daemon.pkey');
-      const certPath = join(dir, 'daemon.cert');
-      await promisify(execFile)('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=Deluge Daemon',
-        '-keyout',
-        keyPath,
-        '-out',
-        certPath,
-      ]);
-      return { key: await readFile(keyPath), cert: await readFile(certPath) };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  })();
-  return certificate;
-}
-
 function isDict(value: RencodeValue | undefined): value is Record<string, RencodeValue> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map);
 }
@@ -260,9 +218,9 @@ class FakeDaemonServer implements FakeDaemon {
   }
 
   async listen(): Promise<void> {
-    const { key, cert } = await testCertificate();
-    this.certPem = cert.toString('utf8');
-    this.certFingerprint256 = new X509Certificate(cert).fingerprint256;
+    const { key, cert, fingerprint256 } = testCertificate();
+    this.certPem = cert;
+    this.certFingerprint256 = fingerprint256;
     const server = createServer({ key, cert, minVersion: 'TLSv1.2' }, (socket) => this.accept(socket));
     // A client that fails the handshake (e.g. a pin mismatch) is not an error of the fake.
     server.on('tlsClientError', () => undefined);

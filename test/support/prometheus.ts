@@ -130,9 +130,10 @@ export async function startPrometheus(
   return {
     url,
     async query(promql) {
-      const data = await api<{ resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] }>(
-        `/api/v1/query?query=${encodeURIComponent(promql)}`,
-      );
+      const data = await api<{
+        resultType: string;
+        result: { metric: Record<string, string>; value: [number, string] }[];
+      }>(`/api/v1/query?query=${encodeURIComponent(promql)}`);
       if (data.resultType !== 'vector') {
         throw new PrometheusError(`query ${promql} gave a ${data.resultType}, expected a vector`);
       }
@@ -161,7 +162,11 @@ async function isReady(url: string): Promise<boolean> {
  * A Prometheus config scraping `exporterAddress`'s `/metrics` (job `deluge-exporter`) and, with the
  * standard multi-target relabeling, its `/probe` for every name in `probeTargets` (job `deluge-probe`).
  */
-export function multiTargetConfig(exporterAddress: string, probeTargets: readonly string[], scrapeInterval = '1s'): string {
+export function multiTargetConfig(
+  exporterAddress: string,
+  probeTargets: readonly string[],
+  scrapeInterval = '1s',
+): string {
   const config = {
     global: { scrape_interval: scrapeInterval, scrape_timeout: scrapeInterval, evaluation_interval: scrapeInterval },
     scrape_configs: [

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DelugeClient, type DelugeConnectedInfo } from '../../../src/rpc/client.js';
 import {
   DelugeAuthError,
@@ -11,28 +11,19 @@ import {
 } from '../../../src/rpc/errors.js';
 import { InvalidFingerprintError } from '../../../src/rpc/tls.js';
 import type { ClientInstrumentation, DelugeClientOptions, DelugeEvent } from '../../../src/rpc/types.js';
+import { generateCertificate } from '../../support/certificate.js';
 import {
+  type FakeAccount,
   type FakeDaemon,
   type FakeDaemonOptions,
-  generateCertificate,
-  rpcError,
   startFakeDaemon,
-  startTlsServer,
-  type TestTlsServer,
-} from '../../support/tls-server.js';
+} from '../../support/fake-daemon.js';
+import { startTlsServer } from '../../support/tls-server.js';
+import { rejectionOf, trackUnhandledRejections } from '../../support/unhandled-rejections.js';
 
-const unhandled: unknown[] = [];
-const recordUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-beforeAll(() => {
-  process.on('unhandledRejection', recordUnhandled);
-});
-afterAll(() => {
-  process.off('unhandledRejection', recordUnhandled);
-});
+const unhandled = trackUnhandledRejections();
 
-const servers: TestTlsServer[] = [];
+const servers: { close(): Promise<void> }[] = [];
 const clients: DelugeClient[] = [];
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.close();
@@ -41,38 +32,34 @@ afterEach(async () => {
   expect(unhandled).toEqual([]);
 });
 
-/** Answers `core.echo` with its arguments, `core.nope` like Deluge, and stays silent on `core.slow`. */
-const echoing: FakeDaemonOptions['handle'] = (request) => {
-  if (request.method === 'core.echo') return [1, request.id, [...request.args]];
-  if (request.method === 'core.nope') {
-    return rpcError(request.id, 'WrappedException', [
-      'RPC call on invalid function: core.nope',
-      'AttributeError',
-      'tb',
-    ]);
-  }
-  return undefined;
-};
+/** The account every test client logs in with. */
+const ALICE: FakeAccount = { username: 'alice', password: 'secret', level: 5 };
 
+/**
+ * A fake deluged with only {@link ALICE}, answering `core.echo` with its arguments and never answering
+ * `core.slow`; any other method fails like Deluge (WrappedException of an AttributeError).
+ */
 async function daemon(options: FakeDaemonOptions = {}): Promise<FakeDaemon> {
-  const server = await startFakeDaemon({ handle: echoing, ...options });
+  const server = await startFakeDaemon({
+    accounts: [ALICE],
+    ...options,
+    handlers: { 'core.echo': (args) => [...args], ...options.handlers },
+  });
+  server.setFault('core.slow', { kind: 'hang' });
   servers.push(server);
   return server;
 }
 
 function client(port: number, options: Partial<DelugeClientOptions> = {}): DelugeClient {
-  const created = new DelugeClient({ host: '127.0.0.1', port, username: 'alice', password: 'secret', ...options });
+  const created = new DelugeClient({
+    host: '127.0.0.1',
+    port,
+    username: ALICE.username,
+    password: ALICE.password,
+    ...options,
+  });
   clients.push(created);
   return created;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DelugeRpcError> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error as DelugeRpcError,
-  );
 }
 
 /** Polls until the server side has reached a state (what it received is only observable that way). */
@@ -81,18 +68,18 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 const echo = (...args: string[]) => ({ method: 'core.echo', args });
-const methodsOf = (server: TestTlsServer) => server.messages.map((message) => message.map((item) => item.method));
+const methodsOf = (server: FakeDaemon) => server.messages.map((message) => message.requests.map((item) => item.method));
 
 describe('DelugeClient: handshake and calls', () => {
   it('connects lazily: daemon.info, then login with client_version, then the call', async () => {
-    const server = await daemon({ authLevel: 10, version: '2.1.1' });
+    const server = await daemon({ accounts: [{ ...ALICE, level: 10 }], version: '2.1.1' });
     const connected: DelugeConnectedInfo[] = [];
     const rpc = client(server.port, { clientVersion: 'test-suite' });
     rpc.on('connected', (info) => connected.push(info));
-    expect(server.sessions).toHaveLength(0);
+    expect(server.connections).toBe(0);
     expect(await rpc.call(echo('a', 'b'))).toEqual(['a', 'b']);
     expect(methodsOf(server)).toEqual([['daemon.info'], ['daemon.login'], ['core.echo']]);
-    const login = server.messages[1]?.[0];
+    const login = server.messages[1]?.requests[0];
     expect([login?.args, login?.kwargs]).toEqual([['alice', 'secret'], { client_version: 'test-suite' }]);
     expect([rpc.daemonVersion, rpc.authLevel]).toEqual(['2.1.1', 10]);
     expect(connected).toEqual([{ daemonVersion: '2.1.1', authLevel: 10, reconnect: false }]);
@@ -100,9 +87,11 @@ describe('DelugeClient: handshake and calls', () => {
 
   it('subscribes to events after login and re-emits them', async () => {
     const server = await daemon({
-      handle: (request, session) => {
-        session.send([3, 'TorrentRemovedEvent', ['1a8edc645a9d59c3b6f7636be22069a757dc4808']]);
-        return [1, request.id, true];
+      handlers: {
+        'core.remove_torrent': () => {
+          server.emitEvent('TorrentRemovedEvent', ['1a8edc645a9d59c3b6f7636be22069a757dc4808']);
+          return true;
+        },
       },
     });
     const rpc = client(server.port, { eventInterest: ['TorrentRemovedEvent', 'TorrentAddedEvent'] });
@@ -110,7 +99,7 @@ describe('DelugeClient: handshake and calls', () => {
     rpc.on('event', (event) => events.push(event));
     await rpc.call({ method: 'core.remove_torrent', args: ['1a8edc645a9d59c3b6f7636be22069a757dc4808', false] });
     expect(methodsOf(server).slice(0, 3)).toEqual([['daemon.info'], ['daemon.login'], ['daemon.set_event_interest']]);
-    expect(server.messages[2]?.[0]?.args).toEqual([['TorrentRemovedEvent', 'TorrentAddedEvent']]);
+    expect(server.messages[2]?.requests[0]?.args).toEqual([['TorrentRemovedEvent', 'TorrentAddedEvent']]);
     expect(events).toEqual([{ name: 'TorrentRemovedEvent', args: ['1a8edc645a9d59c3b6f7636be22069a757dc4808'] }]);
   });
 
@@ -128,7 +117,7 @@ describe('DelugeClient: handshake and calls', () => {
 
   it('call rejects with the remote error of its request', async () => {
     const server = await daemon();
-    const error = await rejection(client(server.port).call({ method: 'core.nope', args: [] }));
+    const error = await rejectionOf<DelugeRpcError>(client(server.port).call({ method: 'core.nope', args: [] }));
     expect(error).toBeInstanceOf(DelugeWrappedError);
     expect(error.message).toBe('RPC call on invalid function: core.nope');
   });
@@ -138,22 +127,22 @@ describe('DelugeClient: handshake and calls', () => {
     const rpc = client(server.port);
     const results = await Promise.all([rpc.call(echo('1')), rpc.call(echo('2')), rpc.call(echo('3'))]);
     expect(results).toEqual([['1'], ['2'], ['3']]);
-    expect(server.sessions).toHaveLength(1);
-    expect(server.loginAttempts()).toBe(1);
+    expect(server.connections).toBe(1);
+    expect(server.loginAttempts).toBe(1);
   });
 });
 
 describe('DelugeClient: failures and reconnects', () => {
   it('never retries bad credentials, but tries one login again on each later call', async () => {
-    const server = await daemon({ password: 'the real one' });
+    const server = await daemon({ accounts: [{ ...ALICE, password: 'the real one' }] });
     const rpc = client(server.port);
-    const first = await rejection(rpc.call(echo('x')));
+    const first = await rejectionOf<DelugeRpcError>(rpc.call(echo('x')));
     expect(first).toBeInstanceOf(DelugeAuthError);
     expect(first.message).toBe('Password does not match');
     expect(first.message).not.toContain('secret');
-    expect(server.loginAttempts()).toBe(1);
-    expect(await rejection(rpc.call(echo('x')))).toBeInstanceOf(DelugeAuthError);
-    expect(server.loginAttempts()).toBe(2);
+    expect(server.loginAttempts).toBe(1);
+    expect(await rejectionOf<DelugeRpcError>(rpc.call(echo('x')))).toBeInstanceOf(DelugeAuthError);
+    expect(server.loginAttempts).toBe(2);
   });
 
   it('discards the connection after a timeout; the next call reconnects and logs in again', async () => {
@@ -169,13 +158,13 @@ describe('DelugeClient: failures and reconnects', () => {
     const disconnected = once(rpc, 'disconnected');
     await until(() => methodsOf(server).some(([method]) => method === 'core.slow'));
     deadline.abort();
-    const error = await rejection(slow);
+    const error = await rejectionOf<DelugeRpcError>(slow);
     expect(error).toBeInstanceOf(DelugeTimeoutError);
     expect(error.message).not.toContain('Deluge 1.x');
     expect((await disconnected)[0]).toBeInstanceOf(DelugeConnectionError);
     expect(await rpc.call(echo('after'))).toEqual(['after']);
-    expect(server.sessions).toHaveLength(2);
-    expect(server.loginAttempts()).toBe(2);
+    expect(server.connections).toBe(2);
+    expect(server.loginAttempts).toBe(2);
     expect(methodsOf(server).filter(([method]) => method === 'daemon.set_event_interest')).toHaveLength(2);
     expect(reconnects).toEqual(['reconnect']);
     expect(connected).toEqual([false, true]);
@@ -186,21 +175,21 @@ describe('DelugeClient: failures and reconnects', () => {
     const rpc = client(server.port);
     expect(await rpc.call(echo('before'))).toEqual(['before']);
     const disconnected = once(rpc, 'disconnected');
-    server.sessions[0]?.socket.destroy();
+    server.dropConnections();
     await disconnected;
     expect(await rpc.call(echo('after'))).toEqual(['after']);
-    expect(server.sessions).toHaveLength(2);
+    expect(server.connections).toBe(2);
   });
 
   it('times out against a peer that never answers, suggesting Deluge 1.x', async () => {
-    const silent = await startTlsServer(() => undefined);
-    servers.push(silent);
+    const silent = await daemon();
+    silent.setFault('*', { kind: 'hang' });
     const deadline = new AbortController();
     const call = client(silent.port).call(echo('x'), { signal: deadline.signal });
     // Wait until daemon.info has been written, then give up.
     await until(() => silent.messages.length > 0);
     deadline.abort();
-    const error = await rejection(call);
+    const error = await rejectionOf<DelugeRpcError>(call);
     expect(error).toBeInstanceOf(DelugeTimeoutError);
     expect(error.message).toContain('may be Deluge 1.x or not a Deluge daemon');
     expect(methodsOf(silent)).toEqual([['daemon.info']]);
@@ -221,19 +210,19 @@ describe('DelugeClient: failures and reconnects', () => {
     const second = rpc.call(echo('patient'));
     await until(() => releaseInfo !== undefined);
     impatient.abort();
-    expect(await rejection(first)).toBeInstanceOf(DelugeTimeoutError);
+    expect(await rejectionOf<DelugeRpcError>(first)).toBeInstanceOf(DelugeTimeoutError);
     releaseInfo?.();
     expect(await second).toEqual(['patient']);
     expect(server.sessions).toHaveLength(1);
   });
 
   it('fails with DelugeConnectionError naming host:port when the port is refused, after bounded retries', async () => {
-    const gone = await startTlsServer(() => undefined);
+    const gone = await startFakeDaemon();
     const { port } = gone;
     await gone.close();
     const errors: string[] = [];
     const rpc = client(port, { instrumentation: { error: (method, kind) => errors.push(`${method}:${kind}`) } });
-    const error = await rejection(rpc.call(echo('x')));
+    const error = await rejectionOf<DelugeRpcError>(rpc.call(echo('x')));
     expect(error).toBeInstanceOf(DelugeConnectionError);
     expect(error.message).toContain(`127.0.0.1:${port}`);
     expect(errors).toEqual(['core.echo:connection']);
@@ -242,9 +231,9 @@ describe('DelugeClient: failures and reconnects', () => {
   it('does not retry a certificate pin mismatch', async () => {
     const server = await daemon();
     const rpc = client(server.port, { tls: { fingerprintSha256: generateCertificate().fingerprint256 } });
-    expect(await rejection(rpc.call(echo('x')))).toBeInstanceOf(DelugeCertificatePinError);
-    expect(server.loginAttempts()).toBe(0);
-    expect(server.sessions.length).toBeLessThanOrEqual(1);
+    expect(await rejectionOf<DelugeRpcError>(rpc.call(echo('x')))).toBeInstanceOf(DelugeCertificatePinError);
+    expect(server.loginAttempts).toBe(0);
+    expect(server.connections).toBeLessThanOrEqual(1);
   });
 
   it('close() rejects pending calls, is idempotent, and later calls fail fast', async () => {
@@ -256,10 +245,10 @@ describe('DelugeClient: failures and reconnects', () => {
     const pending = rpc.call({ method: 'core.slow', args: [] });
     await rpc.close();
     await rpc.close();
-    expect(await rejection(pending)).toBeInstanceOf(DelugeConnectionError);
-    expect(await rejection(rpc.call(echo('x')))).toBeInstanceOf(DelugeConnectionError);
+    expect(await rejectionOf<DelugeRpcError>(pending)).toBeInstanceOf(DelugeConnectionError);
+    expect(await rejectionOf<DelugeRpcError>(rpc.call(echo('x')))).toBeInstanceOf(DelugeConnectionError);
     expect(disconnected).toEqual([undefined]);
-    expect(server.sessions).toHaveLength(1);
+    expect(server.connections).toBe(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DelugeConnection, type OpenConnectionOptions } from '../../../src/rpc/connection.js';
 import {
   DelugeAuthError,
@@ -16,17 +16,9 @@ import type { RencodeInput } from '../../../src/rpc/rencode.js';
 import { resolveTls } from '../../../src/rpc/tls.js';
 import type { DelugeEvent, Settled } from '../../../src/rpc/types.js';
 import { type MessageHandler, rpcError, startTlsServer, type TestTlsServer } from '../../support/tls-server.js';
+import { rejectionOf, trackUnhandledRejections } from '../../support/unhandled-rejections.js';
 
-const unhandled: unknown[] = [];
-const recordUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-beforeAll(() => {
-  process.on('unhandledRejection', recordUnhandled);
-});
-afterAll(() => {
-  process.off('unhandledRejection', recordUnhandled);
-});
+const unhandled = trackUnhandledRejections();
 
 const servers: TestTlsServer[] = [];
 const connections: DelugeConnection[] = [];
@@ -54,15 +46,6 @@ async function open(port: number, extra: Partial<OpenConnectionOptions> = {}): P
   });
   connections.push(connection);
   return connection;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DelugeRpcError> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error as DelugeRpcError,
-  );
 }
 
 /** The error of a failed item; throws (failing the test) for a success. */
@@ -244,13 +227,13 @@ describe('DelugeConnection: failures', () => {
     const [reply] = connection.send([request('daemon.info')], deadline.signal);
     await new Promise((resolve) => setTimeout(resolve, 20));
     deadline.abort();
-    const error = await rejection(reply as Promise<unknown>);
+    const error = await rejectionOf<DelugeRpcError>(reply as Promise<unknown>);
     expect(error).toBeInstanceOf(DelugeTimeoutError);
     expect(error.message).toContain('may be Deluge 1.x or not a Deluge daemon');
     expect(error.method).toBe('daemon.info');
     expect(connection.isClosed).toBe(true);
     expect(closedWith).toBeInstanceOf(DelugeConnectionError);
-    const later = await rejection(connection.send([request('daemon.info')])[0] as Promise<unknown>);
+    const later = await rejectionOf(connection.send([request('daemon.info')])[0] as Promise<unknown>);
     expect(later).toBeInstanceOf(DelugeConnectionError);
   });
 
@@ -263,7 +246,7 @@ describe('DelugeConnection: failures', () => {
     const deadline = new AbortController();
     const pending = connection.send([request('core.slow'), request('core.slower')], deadline.signal);
     deadline.abort();
-    const errors = await Promise.all(pending.map((reply) => rejection(reply)));
+    const errors = await Promise.all(pending.map((reply) => rejectionOf<DelugeRpcError>(reply)));
     expect(errors.map((error) => [error.constructor.name, error.method])).toEqual([
       ['DelugeTimeoutError', 'core.slow'],
       ['DelugeTimeoutError', 'core.slower'],
@@ -274,7 +257,7 @@ describe('DelugeConnection: failures', () => {
   it('rejects pending calls with DelugeConnectionError when the daemon drops the socket', async () => {
     const server = await serve((session) => session.socket.destroy());
     const connection = await open(server.port);
-    const error = await rejection(connection.send([request('core.get_session_state')])[0] as Promise<unknown>);
+    const error = await rejectionOf(connection.send([request('core.get_session_state')])[0] as Promise<unknown>);
     expect(error).toBeInstanceOf(DelugeConnectionError);
     expect(error.message).toContain(`127.0.0.1:${server.port}`);
     expect(connection.isClosed).toBe(true);
@@ -283,7 +266,7 @@ describe('DelugeConnection: failures', () => {
   it('destroys the connection and rejects pending calls on a protocol error', async () => {
     const server = await serve((session) => session.sendRaw(Buffer.from([0x78, 0x9c, 0, 0, 0, 0])));
     const connection = await open(server.port);
-    const error = await rejection(connection.send([request('daemon.info')])[0] as Promise<unknown>);
+    const error = await rejectionOf(connection.send([request('daemon.info')])[0] as Promise<unknown>);
     expect(error).toBeInstanceOf(DelugeProtocolError);
     expect(error.message).toBe('expected protocol version 0x01, got 0x78: not a Deluge 2.x daemon?');
     expect(connection.isClosed).toBe(true);
@@ -292,7 +275,7 @@ describe('DelugeConnection: failures', () => {
   it('rejects a malformed message as a protocol error', async () => {
     const server = await serve((session) => session.send([7, 'what']));
     const connection = await open(server.port);
-    const error = await rejection(connection.send([request('daemon.info')])[0] as Promise<unknown>);
+    const error = await rejectionOf(connection.send([request('daemon.info')])[0] as Promise<unknown>);
     expect(error).toBeInstanceOf(DelugeProtocolError);
     expect(error.message).toBe('unknown message type 7');
   });
@@ -301,7 +284,7 @@ describe('DelugeConnection: failures', () => {
     const server = await startTlsServer(() => undefined);
     const { port } = server;
     await server.close();
-    const error = await rejection(open(port));
+    const error = await rejectionOf(open(port));
     expect(error).toBeInstanceOf(DelugeConnectionError);
     expect(error.message).toContain(`127.0.0.1:${port}`);
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
@@ -309,7 +292,7 @@ describe('DelugeConnection: failures', () => {
 
   it('fails to open with DelugeTimeoutError when the deadline has already passed', async () => {
     const server = await serve(() => undefined);
-    const error = await rejection(open(server.port, { signal: AbortSignal.abort() }));
+    const error = await rejectionOf(open(server.port, { signal: AbortSignal.abort() }));
     expect(error).toBeInstanceOf(DelugeTimeoutError);
   });
 
@@ -320,7 +303,7 @@ describe('DelugeConnection: failures', () => {
     const [reply] = connection.send([request('core.slow')]);
     connection.close();
     connection.close();
-    expect(await rejection(reply as Promise<unknown>)).toBeInstanceOf(DelugeConnectionError);
+    expect(await rejectionOf(reply as Promise<unknown>)).toBeInstanceOf(DelugeConnectionError);
     expect(closes).toHaveLength(1);
   });
 });

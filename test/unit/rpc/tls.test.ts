@@ -4,7 +4,8 @@ import { DelugeCertificatePinError, DelugeConnectionError } from '../../../src/r
 import { resolveFrameLimits } from '../../../src/rpc/framing.js';
 import { InvalidFingerprintError, normalizeFingerprint, resolveTls } from '../../../src/rpc/tls.js';
 import type { DelugeTlsOptions } from '../../../src/rpc/types.js';
-import { generateCertificate, startTlsServer, type TestTlsServer, testCertificate } from '../../support/tls-server.js';
+import { generateCertificate, testCertificate } from '../../support/certificate.js';
+import { startTlsServer, type TestTlsServer } from '../../support/tls-server.js';
 
 let server: TestTlsServer;
 beforeAll(async () => {
