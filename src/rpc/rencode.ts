@@ -217,30 +217,40 @@ class Writer {
     } else if (n >= -0x80 && n < 0x80) {
       this.ensure(2);
       this.buf[this.pos] = CHR_INT1;
-      this.buf.writeInt8(n, this.pos + 1);
+      this.buf[this.pos + 1] = n;
       this.pos += 2;
     } else if (n >= -0x8000 && n < 0x8000) {
       this.ensure(3);
       this.buf[this.pos] = CHR_INT2;
-      this.buf.writeInt16BE(n, this.pos + 1);
+      this.buf[this.pos + 1] = n >> 8;
+      this.buf[this.pos + 2] = n;
       this.pos += 3;
     } else if (n >= -0x80000000 && n < 0x80000000) {
       this.ensure(5);
       this.buf[this.pos] = CHR_INT4;
-      this.buf.writeInt32BE(n, this.pos + 1);
+      this.int32(n, this.pos + 1);
       this.pos += 5;
     } else {
       this.ensure(9);
       this.buf[this.pos] = CHR_INT8;
       if (big === undefined) {
         const high = Math.floor(n / TWO_POW_32);
-        this.buf.writeInt32BE(high, this.pos + 1);
-        this.buf.writeUInt32BE(n - high * TWO_POW_32, this.pos + 5);
+        this.int32(high, this.pos + 1);
+        this.int32(n - high * TWO_POW_32, this.pos + 5);
       } else {
         this.buf.writeBigInt64BE(big, this.pos + 1);
       }
       this.pos += 9;
     }
+  }
+
+  /** Writes the low 32 bits of the integer `n` big-endian at `at` (typed-array stores keep the low 8 bits of each). */
+  private int32(n: number, at: number): void {
+    const buf = this.buf;
+    buf[at] = n >>> 24;
+    buf[at + 1] = n >>> 16;
+    buf[at + 2] = n >>> 8;
+    buf[at + 3] = n;
   }
 
   private bigInt(n: bigint): void {
@@ -271,16 +281,7 @@ class Writer {
   }
 
   private string(s: string): void {
-    // Up to 3 UTF-8 bytes per UTF-16 unit: short strings surely fit the fixed form, write them in place.
-    if (s.length * 3 < STR_FIXED_COUNT) {
-      this.ensure(1 + s.length * 3);
-      const written = this.buf.write(s, this.pos + 1, 'utf8');
-      if (written < STR_FIXED_COUNT) {
-        this.buf[this.pos] = STR_FIXED_START + written;
-        this.pos += 1 + written;
-        return;
-      }
-    }
+    if (s.length < STR_FIXED_COUNT && this.shortAscii(s)) return;
     const length = Buffer.byteLength(s, 'utf8');
     if (length < STR_FIXED_COUNT) {
       this.ensure(1 + length);
@@ -291,6 +292,26 @@ class Writer {
       this.pos += this.buf.write(prefix, this.pos, 'latin1');
     }
     this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /**
+   * Writes `s` (shorter than 64 characters) in the fixed form when it is all ASCII, byte by byte:
+   * cheaper than a native `Buffer.write` call for the short keys and values that dominate. Returns
+   * false, having written nothing that counts, when `s` has a non-ASCII character.
+   */
+  private shortAscii(s: string): boolean {
+    const length = s.length;
+    this.ensure(1 + length);
+    const buf = this.buf;
+    const at = this.pos + 1;
+    for (let i = 0; i < length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[at + i] = c;
+    }
+    buf[at - 1] = STR_FIXED_START + length;
+    this.pos = at + length;
+    return true;
   }
 
   private list(items: readonly RencodeInput[], depth: number): void {
@@ -319,14 +340,19 @@ class Writer {
       const kind = (dict as object).constructor?.name ?? 'object';
       throw new RencodeEncodeError(`cannot rencode an instance of ${kind}`);
     }
-    let keys = Object.keys(dict);
-    if (keys.some((key) => dict[key] === undefined)) keys = keys.filter((key) => dict[key] !== undefined);
-    this.dictHeader(keys.length);
-    for (const key of keys) {
+    // The header byte depends on how many properties are defined: reserve it, fill it in after.
+    const header = this.pos;
+    this.byte(CHR_DICT);
+    let size = 0;
+    for (const key of Object.keys(dict)) {
+      const item = dict[key];
+      if (item === undefined) continue;
       this.string(key);
-      this.nested(dict[key] as RencodeInput, depth, key);
+      this.nested(item, depth, key);
+      size++;
     }
-    if (keys.length >= DICT_FIXED_COUNT) this.byte(CHR_TERM);
+    if (size < DICT_FIXED_COUNT) this.buf[header] = DICT_FIXED_START + size;
+    else this.byte(CHR_TERM);
   }
 
   private dictHeader(size: number): void {
@@ -369,66 +395,121 @@ export function decode(bytes: Uint8Array, options: RencodeDecodeOptions = {}): R
   return value;
 }
 
-/** Longest string decoded through {@link Reader.shortText}. */
-const SHORT_ASCII_MAX = 24;
-/** One reusable char-code array per short length, so short strings allocate nothing but themselves. */
-const SHORT_CODES: number[][] = Array.from({ length: SHORT_ASCII_MAX + 1 }, (_, length) =>
-  new Array<number>(length).fill(0),
-);
+/** Strings of at most this many bytes go through the {@link StringCache}; longer ones are decoded natively. */
+const CACHED_STRING_MAX_BYTES = 32;
+/** Slots of the {@link StringCache} (a power of two). */
+const STRING_CACHE_SLOTS = 4096;
+
+/**
+ * Remembers recently decoded short ASCII strings by a hash of their bytes, so the ~25 keys (and the
+ * few distinct states, labels, hosts …) repeated in every torrent of a status answer are built once
+ * and then reused. A hit is only taken after comparing every byte, so a hash collision costs a
+ * rebuild, never a wrong string. Bounded: one string of at most 32 characters per slot.
+ */
+class StringCache {
+  private readonly slots = new Array<string>(STRING_CACHE_SLOTS).fill('');
+
+  /**
+   * @param internalize make cached strings internalized (what V8 uses as property names), so that
+   *   storing a property under a cached dict key skips the string-table look-up; costs more per miss.
+   */
+  constructor(private readonly internalize: boolean) {}
+
+  /** The string of `buf[start, start + length)`, 1 ≤ length ≤ 32, decoded as UTF-8. */
+  get(buf: Buffer, start: number, length: number): string {
+    const end = start + length;
+    let hash = length;
+    let highBits = 0;
+    for (let i = start; i < end; i++) {
+      const byte = buf[i]!;
+      highBits |= byte;
+      hash = (Math.imul(hash, 31) + byte) | 0;
+    }
+    if (highBits >= 0x80) return buf.toString('utf8', start, end);
+    const slot = (hash ^ (hash >>> 13)) & (STRING_CACHE_SLOTS - 1);
+    const cached = this.slots[slot]!;
+    if (cached.length === length && sameAscii(cached, buf, start)) return cached;
+    const text = buf.toString('latin1', start, end);
+    // A property name read back from an object is V8's internalized copy of the string.
+    const fresh = this.internalize ? Object.keys({ [text]: 0 })[0]! : text;
+    this.slots[slot] = fresh;
+    return fresh;
+  }
+}
+
+/** True when the ASCII string `text` equals the bytes of `buf` from `start` on. */
+function sameAscii(text: string, buf: Buffer, start: number): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== buf[start + i]) return false;
+  }
+  return true;
+}
+
+const keyCache = new StringCache(true);
+const valueCache = new StringCache(false);
+
+function truncated(offset: number, needed: number, left: number): RencodeDecodeError {
+  return new RencodeDecodeError('TRUNCATED', offset, `need ${needed} byte(s), ${left} left`);
+}
 
 class Reader {
   pos = 0;
   private readonly end: number;
+  private readonly view: DataView;
 
   constructor(
     private readonly buf: Buffer,
     private readonly maxDepth: number,
   ) {
     this.end = buf.length;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
-  /** Fails unless `count` more bytes are available from `pos`. */
-  private need(count: number): void {
-    if (this.end - this.pos < count) {
-      throw new RencodeDecodeError('TRUNCATED', this.pos, `need ${count} byte(s), ${this.end - this.pos} left`);
-    }
+  /** Moves past `count` bytes and returns where they start; fails unless they are all there. */
+  private take(count: number): number {
+    const at = this.pos;
+    if (this.end - at < count) throw truncated(at, count, this.end - at);
+    this.pos = at + count;
+    return at;
   }
 
   /** Decodes one value starting at `pos`; `depth` is the number of containers around it. */
   value(depth: number): RencodeValue {
-    this.need(1);
     const start = this.pos;
-    const code = this.buf[this.pos++]!;
+    if (start >= this.end) throw truncated(start, 1, 0);
+    const code = this.buf[start]!;
+    this.pos = start + 1;
     if (code < INT_POS_FIXED_COUNT) return code;
-    if (code >= LIST_FIXED_START) return this.list(code - LIST_FIXED_START, start, depth);
-    if (code >= STR_FIXED_START) return this.text(code - STR_FIXED_START);
+    if (code >= STR_FIXED_START) {
+      if (code < LIST_FIXED_START) return this.text(code - STR_FIXED_START);
+      return this.list(code - LIST_FIXED_START, start, depth);
+    }
     if (code >= DICT_FIXED_START && code < CHR_TERM) return this.dict(code - DICT_FIXED_START, start, depth);
     if (code >= INT_NEG_FIXED_START && code < DICT_FIXED_START) return INT_NEG_FIXED_START - 1 - code;
     if (code > CHR_ZERO && code <= CHR_NINE) return this.text(this.lengthPrefix(start));
+    return this.tagged(code, start, depth);
+  }
+
+  /** The type codes that are neither fixed-size ints, strings, lists nor dicts. */
+  private tagged(code: number, start: number, depth: number): RencodeValue {
+    const buf = this.buf;
     switch (code) {
       case CHR_INT1:
-        this.need(1);
-        return this.buf.readInt8(this.pos++);
-      case CHR_INT2:
-        this.need(2);
-        this.pos += 2;
-        return this.buf.readInt16BE(this.pos - 2);
+        return (buf[this.take(1)]! << 24) >> 24;
+      case CHR_INT2: {
+        const at = this.take(2);
+        return ((buf[at]! << 24) | (buf[at + 1]! << 16)) >> 16;
+      }
       case CHR_INT4:
-        this.need(4);
-        this.pos += 4;
-        return this.buf.readInt32BE(this.pos - 4);
+        return this.view.getInt32(this.take(4));
       case CHR_INT8:
         return this.int64();
       case CHR_INT:
         return this.bigInt(start);
       case CHR_FLOAT32:
-        this.need(4);
-        this.pos += 4;
-        return this.buf.readFloatBE(this.pos - 4);
+        return this.view.getFloat32(this.take(4));
       case CHR_FLOAT64:
-        this.need(8);
-        this.pos += 8;
-        return this.buf.readDoubleBE(this.pos - 8);
+        return this.view.getFloat64(this.take(8));
       case CHR_TRUE:
         return true;
       case CHR_FALSE:
@@ -445,19 +526,14 @@ class Reader {
   }
 
   private int64(): number | bigint {
-    this.need(8);
-    const high = this.buf.readInt32BE(this.pos);
+    const at = this.take(8);
+    const high = this.view.getInt32(at);
     // |high| < 2^21 keeps high * 2^32 + low within ±2^53, where doubles are exact.
     if (high >= -0x200000 && high < 0x200000) {
-      const n = high * TWO_POW_32 + this.buf.readUInt32BE(this.pos + 4);
-      if (Number.isSafeInteger(n)) {
-        this.pos += 8;
-        return n;
-      }
+      const n = high * TWO_POW_32 + this.view.getUint32(at + 4);
+      if (Number.isSafeInteger(n)) return n;
     }
-    const big = this.buf.readBigInt64BE(this.pos);
-    this.pos += 8;
-    return big;
+    return this.view.getBigInt64(at);
   }
 
   /** CHR_INT: ASCII decimal with optional `-`, terminated by 0x7F, fewer than 64 characters. */
@@ -505,25 +581,23 @@ class Reader {
   }
 
   private text(length: number): string {
-    this.need(length);
-    const start = this.pos;
-    this.pos += length;
-    return length <= SHORT_ASCII_MAX ? this.shortText(start, length) : this.buf.toString('utf8', start, this.pos);
+    const start = this.take(length);
+    if (length === 0) return '';
+    if (length <= CACHED_STRING_MAX_BYTES) return valueCache.get(this.buf, start, length);
+    return this.buf.toString('utf8', start, start + length);
   }
 
-  /**
-   * Dict keys and most values are short ASCII strings; building them from char codes avoids the
-   * fixed cost of a native UTF-8 decode per string, which dominates decoding of torrent status dicts.
-   */
-  private shortText(start: number, length: number): string {
-    const buf = this.buf;
-    const codes = SHORT_CODES[length]!;
-    for (let i = 0; i < length; i++) {
-      const byte = buf[start + i]!;
-      if (byte >= 0x80) return buf.toString('utf8', start, start + length);
-      codes[i] = byte;
+  /** A dict key: like {@link value}, with a shortcut for the short fixed-length strings keys nearly always are. */
+  private key(depth: number): RencodeValue {
+    const at = this.pos;
+    if (at < this.end) {
+      const length = this.buf[at]! - STR_FIXED_START;
+      if (length > 0 && length <= CACHED_STRING_MAX_BYTES && this.end - at > length) {
+        this.pos = at + 1 + length;
+        return keyCache.get(this.buf, at + 1, length);
+      }
     }
-    return String.fromCharCode.apply(null, codes);
+    return this.value(depth);
   }
 
   private enter(depth: number, start: number): number {
@@ -535,9 +609,10 @@ class Reader {
 
   /** True (and consumed) when a terminated container ends here. */
   private atTerminator(): boolean {
-    this.need(1);
-    if (this.buf[this.pos] !== CHR_TERM) return false;
-    this.pos++;
+    const at = this.pos;
+    if (at >= this.end) throw truncated(at, 1, 0);
+    if (this.buf[at] !== CHR_TERM) return false;
+    this.pos = at + 1;
     return true;
   }
 
@@ -562,19 +637,37 @@ class Reader {
   private dict(count: number, start: number, depth: number): RencodeDict | Map<RencodeValue, RencodeValue> {
     const inner = this.enter(depth, start);
     const dict: RencodeDict = {};
-    let map: Map<RencodeValue, RencodeValue> | undefined;
     for (let i = 0; count < 0 ? !this.atTerminator() : i < count; i++) {
-      const key = this.value(inner);
+      const key = this.key(inner);
+      if (typeof key !== 'string') return this.mapRest(dict, key, count < 0 ? -1 : count - i - 1, inner);
       const item = this.value(inner);
-      if (map === undefined && typeof key !== 'string') map = new Map(Object.entries(dict));
-      if (map !== undefined) {
-        map.set(key, item);
-      } else if (key === '__proto__') {
+      if (key === '__proto__') {
         Object.defineProperty(dict, key, { value: item, writable: true, enumerable: true, configurable: true });
       } else {
-        dict[key as string] = item;
+        dict[key] = item;
       }
     }
-    return map ?? dict;
+    return dict;
   }
+
+  /**
+   * Finishes a dict whose key `firstKey` is not a string as a `Map`: the entries decoded so far (in
+   * object key order, which differs from wire order only for integer-like string keys), then
+   * `firstKey` and its value, then `remaining` more entries (up to 0x7F when -1).
+   */
+  private mapRest(
+    dict: RencodeDict,
+    firstKey: RencodeValue,
+    remaining: number,
+    depth: number,
+  ): Map<RencodeValue, RencodeValue> {
+    const map = new Map<RencodeValue, RencodeValue>(Object.entries(dict));
+    map.set(firstKey, this.value(depth));
+    for (let i = 0; remaining < 0 ? !this.atTerminator() : i < remaining; i++) {
+      const key = this.key(depth);
+      map.set(key, this.value(depth));
+    }
+    return map;
+  }
+
 }

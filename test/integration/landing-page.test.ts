@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScraper } from '../../src/collector/scraper.js';
-import { loadConfig } from '../../src/config/load.js';
 import { ExporterMetrics } from '../../src/exporter-metrics.js';
 import { createLogger } from '../../src/logger.js';
 import { createApp, listen } from '../../src/server.js';
 import { VERSION } from '../../src/version.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
+import { configFromYaml } from '../support/config.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DAEMON_NAME = 'seedbox <&> "one"';
@@ -31,13 +31,7 @@ describe('the landing page in a real browser', () => {
       `    username: ${daemon.admin.username}`,
       `    password: ${daemon.admin.password}`,
     ].join('\n');
-    const config = loadConfig({
-      argvConfigPath: 'config.yaml',
-      env: {},
-      readFile: () => yaml,
-      homedir: '/nonexistent',
-      platform: 'linux',
-    });
+    const config = configFromYaml(yaml);
     const logger = createLogger({ level: 'error' });
     const exporterMetrics = new ExporterMetrics();
     const scraper = createScraper({ config, logger, exporterMetrics });

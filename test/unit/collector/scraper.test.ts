@@ -2,10 +2,10 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScraper, daemonDeadlineSeconds } from '../../../src/collector/scraper.js';
 import type { MetricFamily } from '../../../src/collector/types.js';
-import { loadConfig } from '../../../src/config/load.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
 import { ExporterMetrics } from '../../../src/exporter-metrics.js';
 import { createLogger } from '../../../src/logger.js';
+import { configFromYaml } from '../../support/config.js';
 import { type FakeDaemon, startFakeDaemon } from '../../support/fake-daemon.js';
 
 const TORRENT_ID = 'a'.repeat(40);
@@ -45,13 +45,7 @@ function configFor(daemons: { name: string; port: number; username: string; pass
       '    timeout_seconds: 2',
     ]),
   ].join('\n');
-  return loadConfig({
-    argvConfigPath: '/test/config.yaml',
-    env: {},
-    readFile: () => yaml,
-    homedir: '/nonexistent',
-    platform: 'linux',
-  });
+  return configFromYaml(yaml);
 }
 
 function logCapture() {

@@ -1,0 +1,35 @@
+/**
+ * A fake `deluged` in its own process for the scrape benchmark, so that its work (rencoding and
+ * deflating each answer) is not counted against the exporter:
+ * `node --import tsx bench/fake-daemon-process.ts <torrents>`. Prints `{"port": …}` on one stdout
+ * line once listening; exits when its stdin closes or on SIGTERM.
+ */
+import { PreEncoded, startFakeDaemon } from '../test/support/fake-daemon.js';
+import { torrentsStatusAnswer } from './payload.js';
+import { positiveInteger } from './stats.js';
+
+const torrents = new PreEncoded(torrentsStatusAnswer(positiveInteger('torrents', process.argv[2] ?? '')));
+const daemon = await startFakeDaemon({
+  record: false,
+  handlers: {
+    'core.get_session_status': () => ({ 'net.recv_bytes': 1, 'net.sent_bytes': 1, payload_download_rate: 0 }),
+    'core.get_torrents_status': () => torrents,
+    'core.get_config_values': () => ({ download_location: '/data/downloads/0', move_completed: false }),
+    'core.get_enabled_plugins': () => ['Label'],
+    'core.is_session_paused': () => false,
+    'core.get_libtorrent_version': () => '2.0.8.0',
+    'core.get_free_space': () => 1e12,
+  },
+});
+
+let closing = false;
+async function shutdown(): Promise<void> {
+  if (closing) return;
+  closing = true;
+  await daemon.close();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown());
+process.stdin.on('end', () => void shutdown());
+process.stdin.resume();
+process.stdout.write(`${JSON.stringify({ port: daemon.port })}\n`);
