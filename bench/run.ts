@@ -1,9 +1,9 @@
 /**
  * Benchmarks, run with `npm run bench` (options: `--torrents 1000,10000,100000 --runs 5`).
  *
- * 1. rencode decode of a realistic `core.get_torrents_status` answer: this project's decoder against
- *    the reference implementation Deluge itself runs (Debian's python3-rencode, Cython), same bytes,
- *    same machine, same run.
+ * 1. rencode decode and encode of a realistic `core.get_torrents_status` answer: this project's codec
+ *    against the reference implementation Deluge itself runs (Debian's python3-rencode, Cython), same
+ *    bytes, same machine, same run, each side in a fresh process (bench/codec-process.ts).
  * 2. A whole `/metrics` scrape (bundle over TLS to a protocol-level fake daemon, decode, derive,
  *    render the exposition text) for the same torrent counts, with the default per-torrent cap and
  *    with per-torrent series uncapped, plus the process's peak RSS. The fake daemon runs in its own
@@ -11,6 +11,7 @@
  *    its answer time (deflating the answer) is still part of the wall-clock scrape time.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +22,9 @@ import { createScraper } from '../src/collector/scraper.js';
 import { loadConfig } from '../src/config/load.js';
 import { ExporterMetrics } from '../src/exporter-metrics.js';
 import { createLogger } from '../src/logger.js';
-import { decode, encode } from '../src/rpc/rencode.js';
+import { encode } from '../src/rpc/rencode.js';
 import { torrentsStatusAnswer } from './payload.js';
-import { median, positiveInteger, timeMs } from './stats.js';
+import { median, positiveInteger } from './stats.js';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -73,33 +74,72 @@ async function stopDaemonProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Median milliseconds of `rencode.loads(data, decode_utf8=True)` in the reference implementation. */
-function pythonDecodeMs(bytes: Buffer): number {
+interface CodecTimes {
+  decodeMs: number;
+  encodeMs: number;
+}
+
+/**
+ * Median milliseconds of `rencode.loads(data, decode_utf8=True)` and of `rencode.dumps` of its result
+ * in the reference implementation, in a fresh Python process.
+ */
+function pythonCodecMs(bytes: Buffer): CodecTimes {
   const dir = mkdtempSync(join(tmpdir(), 'deluge-bench-'));
   try {
     const file = join(dir, 'payload.bin');
     writeFileSync(file, bytes);
     const script = [
-      'import rencode, sys, time',
+      'import json, rencode, sys, time',
       'data = open(sys.argv[1], "rb").read()',
-      'samples = []',
-      'rencode.loads(data, decode_utf8=True)',
-      'for _ in range(int(sys.argv[2])):',
-      '    t = time.perf_counter(); rencode.loads(data, decode_utf8=True); samples.append(time.perf_counter() - t)',
-      'samples.sort(); print(samples[len(samples) // 2] * 1000)',
+      'runs = int(sys.argv[2])',
+      'value = rencode.loads(data, decode_utf8=True)',
+      'def median(work):',
+      '    samples = []',
+      '    for _ in range(runs):',
+      '        t = time.perf_counter(); work(); samples.append(time.perf_counter() - t)',
+      '    samples.sort(); return samples[len(samples) // 2] * 1000',
+      'decode_ms = median(lambda: rencode.loads(data, decode_utf8=True))',
+      'encode_ms = median(lambda: rencode.dumps(value))',
+      'print(json.dumps({"decodeMs": decode_ms, "encodeMs": encode_ms}))',
     ].join('\n');
-    return Number(execFileSync(PYTHON, ['-c', script, file, String(runs)], { encoding: 'utf8' }).trim());
+    return JSON.parse(execFileSync(PYTHON, ['-c', script, file, String(runs)], { encoding: 'utf8' })) as CodecTimes;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** This project's codec times in a fresh Node process (bench/codec-process.ts), checked to be on `bytes`. */
+function ourCodecMs(count: number, bytes: Buffer): CodecTimes {
+  const script = join(import.meta.dirname, 'codec-process.ts');
+  const output = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', script, '--torrents', String(count), '--runs', String(runs)],
+    { encoding: 'utf8' },
+  );
+  const result = JSON.parse(output) as CodecTimes & { sha256: string };
+  if (result.sha256 !== createHash('sha256').update(bytes).digest('hex')) {
+    throw new Error(`codec process for ${count} torrents encoded different bytes than the reference is timed on`);
+  }
+  return result;
+}
+
 function benchCodec(count: number): string {
   const bytes = encode(torrentsStatusAnswer(count));
-  decode(bytes);
-  const ours = median(Array.from({ length: runs }, () => timeMs(() => decode(bytes))));
-  const reference = pythonDecodeMs(bytes);
-  return `| ${count} | ${(bytes.length / 1e6).toFixed(1)} MB | ${ours.toFixed(1)} ms | ${reference.toFixed(1)} ms | ${(reference / ours).toFixed(2)}× |`;
+  const ours = ourCodecMs(count, bytes);
+  const reference = pythonCodecMs(bytes);
+  const ms = (value: number): string => `${value.toFixed(1)} ms`;
+  const ratio = (theirs: number, mine: number): string => `${(theirs / mine).toFixed(2)}×`;
+  const cells = [
+    count,
+    `${(bytes.length / 1e6).toFixed(1)} MB`,
+    ms(ours.decodeMs),
+    ms(reference.decodeMs),
+    ratio(reference.decodeMs, ours.decodeMs),
+    ms(ours.encodeMs),
+    ms(reference.encodeMs),
+    ratio(reference.encodeMs, ours.encodeMs),
+  ];
+  return `| ${cells.join(' | ')} |`;
 }
 
 async function benchScrape(count: number, maxTorrents: number): Promise<string> {
@@ -156,10 +196,12 @@ async function benchScrape(count: number, maxTorrents: number): Promise<string> 
 const lines: string[] = [
   `deluge-exporter benchmarks: node ${process.version}, ${runs} runs each, medians`,
   '',
-  'rencode decode of a core.get_torrents_status answer (this project vs python3-rencode, the Cython codec Deluge runs)',
+  'rencode of a core.get_torrents_status answer: this project vs python3-rencode (the Cython codec Deluge runs),',
+  'same bytes, each in a fresh process; decode = loads(data, decode_utf8=True), encode = dumps of the decoded value;',
+  'speed-up = python3-rencode time / our time (above 1 = we are faster)',
   '',
-  '| torrents | payload | ours | python3-rencode | speed-up |',
-  '| --- | --- | --- | --- | --- |',
+  '| torrents | payload | decode ours | decode python3-rencode | decode speed-up | encode ours | encode python3-rencode | encode speed-up |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
 for (const count of counts) {
   progress(`codec, ${count} torrents`);

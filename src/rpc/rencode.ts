@@ -669,5 +669,4 @@ class Reader {
     }
     return map;
   }
-
 }
