@@ -4,7 +4,7 @@ import type { RpcRequest, Settled } from '../rpc/types.js';
 import { DISK_CONFIG_KEYS, DISK_TORRENT_KEYS, diskPaths, type FreeSpaceAnswer, freeSpace } from './disk.js';
 import { infoFamily } from './info.js';
 import { LIBTORRENT_METRIC_TYPES } from './libtorrent-metric-types.js';
-import { perTorrentFamilies, perTorrentKeys } from './per-torrent.js';
+import { perTorrentCapped, perTorrentFamilies, perTorrentKeys } from './per-torrent.js';
 import { libtorrentFamilies, sessionFamilies, sessionStatusKeys } from './session.js';
 import { configFamilies, pluginFamily, SETTINGS_CONFIG_KEYS, sessionPausedFamily } from './settings.js';
 import { AGGREGATE_TORRENT_KEYS, parseTorrents, type TorrentEntry, torrentAggregateFamilies } from './torrents.js';
@@ -17,10 +17,19 @@ export interface DaemonMemory {
   readonly knownSavePaths: readonly string[];
   /** Paths already reported as invalid (−1) in the current streak; reported again only after a recovery. */
   readonly reportedInvalidPaths: ReadonlySet<string>;
+  /**
+   * The last scrape exported no per-torrent series (over the cap): the next one asks only for the keys
+   * the aggregates need, which is much less work for the daemon and for decoding.
+   */
+  readonly perTorrentCapped: boolean;
 }
 
 /** Memory of a daemon that was never scraped. */
-export const initialMemory: DaemonMemory = { knownSavePaths: [], reportedInvalidPaths: new Set() };
+export const initialMemory: DaemonMemory = {
+  knownSavePaths: [],
+  reportedInvalidPaths: new Set(),
+  perTorrentCapped: false,
+};
 
 /** The daemon being scraped, the scrape time (seconds since the epoch) and the configuration. */
 export interface ScrapeContext {
@@ -56,16 +65,21 @@ export interface DaemonScrapeResult {
 /** Config keys the settings and disk collectors read, in one `core.get_config_values` call. */
 export const CONFIG_KEYS: readonly string[] = [...new Set([...SETTINGS_CONFIG_KEYS, ...DISK_CONFIG_KEYS])];
 
-/** The torrent keys to request: exactly what the aggregate, disk and enabled per-torrent families read. */
-export function torrentStatusKeys(config: ExporterConfig): string[] {
-  return [...new Set([...AGGREGATE_TORRENT_KEYS, ...DISK_TORRENT_KEYS, ...perTorrentKeys(config.perTorrent)])].sort();
+/**
+ * The torrent keys to request: exactly what the aggregate, disk and enabled per-torrent families read;
+ * with `aggregatesOnly`, what the aggregates and disk read (they include the per-torrent filter keys
+ * `state`, `label` and `tracker_host`, so the torrents can still be counted against the cap).
+ */
+export function torrentStatusKeys(config: ExporterConfig, aggregatesOnly = false): string[] {
+  const perTorrent = aggregatesOnly ? [] : perTorrentKeys(config.perTorrent);
+  return [...new Set([...AGGREGATE_TORRENT_KEYS, ...DISK_TORRENT_KEYS, ...perTorrent])].sort();
 }
 
 /** The status requests of a scrape, before any free-space request. */
-export function statusRequests(config: ExporterConfig) {
+export function statusRequests(config: ExporterConfig, aggregatesOnly = false) {
   return [
     requests.core.getSessionStatus(sessionStatusKeys(config.libtorrentStats)),
-    requests.core.getTorrentsStatus({}, torrentStatusKeys(config)),
+    requests.core.getTorrentsStatus({}, torrentStatusKeys(config, aggregatesOnly)),
     requests.core.getConfigValues(CONFIG_KEYS),
     requests.core.getEnabledPlugins(),
     requests.core.isSessionPaused(),
@@ -118,6 +132,28 @@ class ScrapeRecorder {
   }
 }
 
+/** The torrents of an answer, or undefined when it is malformed (the derivation reports that). */
+function tryParse(answer: unknown): TorrentEntry[] | undefined {
+  try {
+    return parseTorrents(answer);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A follow-up bundle: a rejection (connection lost, deadline) fails each of its calls instead of
+ * the scrape, since the first bundle already answered.
+ */
+async function callManyOrFail(callMany: CallMany, followUp: readonly RpcRequest[]): Promise<Settled<unknown>[]> {
+  try {
+    return await callMany(followUp);
+  } catch (error) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    return followUp.map(() => ({ ok: false, error: err }));
+  }
+}
+
 /**
  * Scrapes one daemon: ONE bundle with every status call and the free space of the paths known from
  * `memory` and the config, then, only when the answers reveal paths not queried yet, ONE follow-up
@@ -130,7 +166,8 @@ export async function scrapeDaemon(
   memory: DaemonMemory,
 ): Promise<DaemonScrapeResult> {
   const { daemon, config } = ctx;
-  const status = statusRequests(config);
+  const aggregatesOnly = memory.perTorrentCapped && config.perTorrent.enabled;
+  const status = statusRequests(config, aggregatesOnly);
   const [sessionRequest, torrentsRequest, configRequest, pluginsRequest, pausedRequest, infoRequest, ltRequest] =
     status;
   const queriedPaths = [...new Set([...memory.knownSavePaths, ...config.disk.extraPaths])];
@@ -163,7 +200,16 @@ export async function scrapeDaemon(
     recorder.derive('settings', pausedRequest.method, () => [sessionPausedFamily(paused, daemon)]);
 
   let torrents: TorrentEntry[] | undefined;
-  const torrentsAnswer = recorder.value('torrents', torrentsRequest, results[1]);
+  let torrentsAnswer = recorder.value('torrents', torrentsRequest, results[1]);
+  if (aggregatesOnly && recorder.collectorSuccess.torrents) {
+    // Asked for aggregate keys only, but the torrents now fit under the cap: fetch what per-torrent series need.
+    const lean = tryParse(torrentsAnswer);
+    if (lean !== undefined && !perTorrentCapped(lean, config.perTorrent)) {
+      const fullRequest = requests.core.getTorrentsStatus({}, torrentStatusKeys(config));
+      const full = await callManyOrFail(callMany, [fullRequest]);
+      torrentsAnswer = recorder.value('torrents', fullRequest, full[0]);
+    }
+  }
   if (recorder.collectorSuccess.torrents) {
     recorder.derive('torrents', torrentsRequest.method, () => {
       const parsed = parseTorrents(torrentsAnswer);
@@ -189,16 +235,14 @@ export async function scrapeDaemon(
   });
   const newPaths = wanted.filter((path) => !answers.has(path));
   if (newPaths.length > 0) {
-    try {
-      const followUp = await callMany(newPaths.map((path) => requests.core.getFreeSpace(path)));
-      newPaths.forEach((path, index) => {
-        const result = followUp[index];
-        answers.set(path, result ?? { ok: false, error: new MissingAnswerError(`core.get_free_space(${path})`) });
-      });
-    } catch (error) {
-      const err = error instanceof Error ? error : new Error(String(error));
-      for (const path of newPaths) answers.set(path, { ok: false, error: err });
-    }
+    const followUp = await callManyOrFail(
+      callMany,
+      newPaths.map((path) => requests.core.getFreeSpace(path)),
+    );
+    newPaths.forEach((path, index) => {
+      const result = followUp[index];
+      answers.set(path, result ?? { ok: false, error: new MissingAnswerError(`core.get_free_space(${path})`) });
+    });
   }
   const disk = freeSpace(
     wanted.map((path): FreeSpaceAnswer => ({ path, result: answers.get(path) as Settled<unknown> })),
@@ -225,7 +269,12 @@ export async function scrapeDaemon(
     collectorSuccess: recorder.collectorSuccess,
     requiredOk: sessionOk && torrents !== undefined,
     problems: recorder.problems,
-    memory: { knownSavePaths: wanted, reportedInvalidPaths: new Set(disk.invalidPaths) },
+    memory: {
+      knownSavePaths: wanted,
+      reportedInvalidPaths: new Set(disk.invalidPaths),
+      perTorrentCapped:
+        torrents === undefined ? memory.perTorrentCapped : perTorrentCapped(torrents, config.perTorrent),
+    },
     torrentCount: torrents?.length ?? 0,
   };
 }

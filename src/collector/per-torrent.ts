@@ -124,6 +124,15 @@ export function filterTorrents(torrents: readonly TorrentEntry[], config: PerTor
   );
 }
 
+function isCapped(selectedCount: number, config: PerTorrentConfig): boolean {
+  return !config.enabled || selectedCount > config.maxTorrents;
+}
+
+/** Whether `torrents` get no per-torrent series: switched off, or more (filtered) torrents than the cap. */
+export function perTorrentCapped(torrents: readonly TorrentEntry[], config: PerTorrentConfig): boolean {
+  return isCapped(config.enabled ? filterTorrents(torrents, config).length : 0, config);
+}
+
 /**
  * The per-torrent families and `deluge_torrent_series_capped`. Series exist only when per-torrent
  * series are on and the filtered torrents do not exceed `maxTorrents`; otherwise capped is 1.
@@ -135,7 +144,7 @@ export function perTorrentFamilies(
   scrapeTimeSeconds: number,
 ): MetricFamily[] {
   const selected = config.enabled ? filterTorrents(torrents, config) : [];
-  const capped = !config.enabled || selected.length > config.maxTorrents;
+  const capped = isCapped(selected.length, config);
   const cappedFamily: MetricFamily = {
     name: 'deluge_torrent_series_capped',
     type: 'gauge',

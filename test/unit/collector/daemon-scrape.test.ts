@@ -57,10 +57,40 @@ describe('scrapeDaemon', () => {
     const memory = {
       knownSavePaths: ['/downloads', '/mnt/done', '/downloads/other'],
       reportedInvalidPaths: new Set<string>(),
+      perTorrentCapped: false,
     };
     await scrapeDaemon(fake.callMany, ctx, memory);
     expect(fake.bundles).toHaveLength(2);
     expect(freeSpacePaths(fake.bundles[1] ?? [])).toEqual(['/mnt/seed']);
+  });
+
+  it('asks only for aggregate keys while over the per-torrent cap', async () => {
+    const config = testConfig({ perTorrent: { ...testConfig().perTorrent, maxTorrents: 3 } });
+    const fake = fakeCallMany(fixture);
+    const first = await scrapeDaemon(fake.callMany, { ...ctx, config }, initialMemory);
+    expect(first.memory.perTorrentCapped).toBe(true);
+    expect(fake.bundles[0]?.[1]?.args[1]).toEqual(torrentStatusKeys(config));
+    fake.bundles.length = 0;
+    const second = await scrapeDaemon(fake.callMany, { ...ctx, config }, first.memory);
+    expect(fake.bundles).toHaveLength(1);
+    expect(fake.bundles[0]?.[1]?.args[1]).toEqual(torrentStatusKeys(config, true));
+    expect(torrentStatusKeys(config, true).length).toBeLessThan(torrentStatusKeys(config).length);
+    expect(valuesBy(findFamily(second.families, 'deluge_torrent_series_capped'))).toEqual({ '': 1 });
+    expect(second.memory.perTorrentCapped).toBe(true);
+  });
+
+  it('fetches the per-torrent keys in a follow-up when the torrents fit under the cap again', async () => {
+    const fake = fakeCallMany(fixture);
+    const memory = {
+      ...initialMemory,
+      knownSavePaths: ['/downloads', '/mnt/done', '/downloads/other', '/mnt/seed'],
+      perTorrentCapped: true,
+    };
+    const result = await scrapeDaemon(fake.callMany, ctx, memory);
+    expect(fake.bundles.map((bundle) => bundle.map((r) => r.method))[1]).toEqual(['core.get_torrents_status']);
+    expect(fake.bundles[1]?.[0]?.args[1]).toEqual(torrentStatusKeys(ctx.config));
+    expect(findFamily(result.families, 'deluge_torrent_info').samples).toHaveLength(8);
+    expect(result.memory.perTorrentCapped).toBe(false);
   });
 
   it('derives every collector from a healthy daemon', async () => {
@@ -94,7 +124,7 @@ describe('scrapeDaemon', () => {
 
   it('is not up when a required call fails, and keeps known paths when the torrent list is missing', async () => {
     const fake = fakeCallMany(fixture, new Set(['core.get_torrents_status']));
-    const memory = { knownSavePaths: ['/mnt/seed'], reportedInvalidPaths: new Set<string>() };
+    const memory = { knownSavePaths: ['/mnt/seed'], reportedInvalidPaths: new Set<string>(), perTorrentCapped: false };
     const result = await scrapeDaemon(fake.callMany, ctx, memory);
     expect(result.requiredOk).toBe(false);
     expect(result.collectorSuccess.torrents).toBe(false);
