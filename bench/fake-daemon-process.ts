@@ -8,12 +8,32 @@ import { PreEncoded, startFakeDaemon } from '../test/support/fake-daemon.js';
 import { torrentsStatusAnswer } from './payload.js';
 import { positiveInteger } from './stats.js';
 
-const torrents = new PreEncoded(torrentsStatusAnswer(positiveInteger('torrents', process.argv[2] ?? '')));
+const torrents = torrentsStatusAnswer(positiveInteger('torrents', process.argv[2] ?? ''));
+const answersByKeys = new Map<string, PreEncoded>();
+
+/** Like deluged, answers only the requested keys (all when none are named); encoded once per key list. */
+function torrentsAnswer(keys: readonly unknown[]): PreEncoded {
+  const cacheKey = keys.join(',');
+  let answer = answersByKeys.get(cacheKey);
+  if (answer === undefined) {
+    const wanted = keys.length === 0 ? undefined : new Set(keys);
+    answer = new PreEncoded(
+      Object.fromEntries(
+        Object.entries(torrents).map(([id, status]) => [
+          id,
+          wanted === undefined ? status : Object.fromEntries(Object.entries(status).filter(([key]) => wanted.has(key))),
+        ]),
+      ),
+    );
+    answersByKeys.set(cacheKey, answer);
+  }
+  return answer;
+}
 const daemon = await startFakeDaemon({
   record: false,
   handlers: {
     'core.get_session_status': () => ({ 'net.recv_bytes': 1, 'net.sent_bytes': 1, payload_download_rate: 0 }),
-    'core.get_torrents_status': () => torrents,
+    'core.get_torrents_status': (args) => torrentsAnswer(Array.isArray(args[1]) ? args[1] : []),
     'core.get_config_values': () => ({ download_location: '/data/downloads/0', move_completed: false }),
     'core.get_enabled_plugins': () => ['Label'],
     'core.is_session_paused': () => false,

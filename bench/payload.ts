@@ -20,9 +20,9 @@ function prng(seed: number): () => number {
  * A realistic `core.get_torrents_status` answer for `count` torrents, with the keys the exporter asks
  * for by default (aggregates and every per-torrent family), values shaped like Deluge 2.0.3's.
  */
-export function torrentsStatusAnswer(count: number): Record<string, RencodeInput> {
+export function torrentsStatusAnswer(count: number): Record<string, Record<string, RencodeInput>> {
   const random = prng(count);
-  const answer: Record<string, RencodeInput> = {};
+  const answer: Record<string, Record<string, RencodeInput>> = {};
   for (let i = 0; i < count; i++) {
     const id = i.toString(16).padStart(8, '0') + 'f'.repeat(32);
     const wanted = Math.floor(random() * 8e9);

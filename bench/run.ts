@@ -26,6 +26,11 @@ import { encode } from '../src/rpc/rencode.js';
 import { torrentsStatusAnswer } from './payload.js';
 import { median, positiveInteger } from './stats.js';
 
+/** Byte counts as kB below one megabyte, MB above. */
+function formatBytes(bytes: number): string {
+  return bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
 const PYTHON = '/usr/bin/python3';
 
 const { values } = parseArgs({
@@ -131,7 +136,7 @@ function benchCodec(count: number): string {
   const ratio = (theirs: number, mine: number): string => `${(theirs / mine).toFixed(2)}×`;
   const cells = [
     count,
-    `${(bytes.length / 1e6).toFixed(1)} MB`,
+    formatBytes(bytes.length),
     ms(ours.decodeMs),
     ms(reference.decodeMs),
     ratio(reference.decodeMs, ours.decodeMs),
@@ -185,7 +190,7 @@ async function benchScrape(count: number, maxTorrents: number): Promise<string> 
       cpu.push(cpuMs);
     }
     const series = maxTorrents >= count ? 'all' : 'capped';
-    return `| ${count} | ${series} | ${median(wall).toFixed(0)} ms | ${median(cpu).toFixed(0)} ms | ${(bytes / 1e6).toFixed(1)} MB | ${(peakRss / 2 ** 20).toFixed(0)} MiB |`;
+    return `| ${count} | ${series} | ${median(wall).toFixed(0)} ms | ${median(cpu).toFixed(0)} ms | ${formatBytes(bytes)} | ${(peakRss / 2 ** 20).toFixed(0)} MiB |`;
   } finally {
     clearInterval(sampler);
     await scraper.close();
