@@ -4,7 +4,7 @@ import type { RpcRequest, Settled } from '../rpc/types.js';
 import { DISK_CONFIG_KEYS, DISK_TORRENT_KEYS, diskPaths, type FreeSpaceAnswer, freeSpace } from './disk.js';
 import { infoFamily } from './info.js';
 import { LIBTORRENT_METRIC_TYPES } from './libtorrent-metric-types.js';
-import { perTorrentCapped, perTorrentFamilies, perTorrentKeys } from './per-torrent.js';
+import { type PerTorrentSelection, perTorrentFamilies, perTorrentKeys, selectPerTorrent } from './per-torrent.js';
 import { libtorrentFamilies, sessionFamilies, sessionStatusKeys } from './session.js';
 import { configFamilies, pluginFamily, SETTINGS_CONFIG_KEYS, sessionPausedFamily } from './settings.js';
 import { AGGREGATE_TORRENT_KEYS, parseTorrents, type TorrentEntry, torrentAggregateFamilies } from './torrents.js';
@@ -132,15 +132,6 @@ class ScrapeRecorder {
   }
 }
 
-/** The torrents of an answer, or undefined when it is malformed (the derivation reports that). */
-function tryParse(answer: unknown): TorrentEntry[] | undefined {
-  try {
-    return parseTorrents(answer);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * A follow-up bundle: a rejection (connection lost, deadline) fails each of its calls instead of
  * the scrape, since the first bundle already answered.
@@ -200,25 +191,33 @@ export async function scrapeDaemon(
     recorder.derive('settings', pausedRequest.method, () => [sessionPausedFamily(paused, daemon)]);
 
   let torrents: TorrentEntry[] | undefined;
-  let torrentsAnswer = recorder.value('torrents', torrentsRequest, results[1]);
-  if (aggregatesOnly && recorder.collectorSuccess.torrents) {
-    // Asked for aggregate keys only, but the torrents now fit under the cap: fetch what per-torrent series need.
-    const lean = tryParse(torrentsAnswer);
-    if (lean !== undefined && !perTorrentCapped(lean, config.perTorrent)) {
-      const fullRequest = requests.core.getTorrentsStatus({}, torrentStatusKeys(config));
-      const full = await callManyOrFail(callMany, [fullRequest]);
-      torrentsAnswer = recorder.value('torrents', fullRequest, full[0]);
-    }
-  }
+  let selection: PerTorrentSelection | undefined;
+  const torrentsAnswer = recorder.value('torrents', torrentsRequest, results[1]);
   if (recorder.collectorSuccess.torrents) {
     recorder.derive('torrents', torrentsRequest.method, () => {
-      const parsed = parseTorrents(torrentsAnswer);
-      torrents = parsed;
-      return [
-        ...torrentAggregateFamilies(parsed, daemon, config.stallWindowSeconds),
-        ...perTorrentFamilies(parsed, daemon, config.perTorrent, ctx.scrapeTimeSeconds),
-      ];
+      torrents = parseTorrents(torrentsAnswer);
+      selection = selectPerTorrent(torrents, config.perTorrent);
+      return torrentAggregateFamilies(torrents, daemon, config.stallWindowSeconds);
     });
+  }
+  if (aggregatesOnly && selection !== undefined && !selection.capped) {
+    // Asked for aggregate keys only, but the torrents now fit under the cap: fetch what per-torrent series need.
+    const fullRequest = requests.core.getTorrentsStatus({}, torrentStatusKeys(config));
+    const full = await callManyOrFail(callMany, [fullRequest]);
+    const fullAnswer = recorder.value('torrents', fullRequest, full[0]);
+    selection = undefined;
+    if (recorder.collectorSuccess.torrents) {
+      recorder.derive('torrents', fullRequest.method, () => {
+        selection = selectPerTorrent(parseTorrents(fullAnswer), config.perTorrent);
+        return [];
+      });
+    }
+  }
+  if (selection !== undefined) {
+    const chosen = selection;
+    recorder.derive('torrents', torrentsRequest.method, () =>
+      perTorrentFamilies(chosen, daemon, config.perTorrent, ctx.scrapeTimeSeconds),
+    );
   }
 
   const configRecord = asRecord(configValues);
@@ -272,8 +271,7 @@ export async function scrapeDaemon(
     memory: {
       knownSavePaths: wanted,
       reportedInvalidPaths: new Set(disk.invalidPaths),
-      perTorrentCapped:
-        torrents === undefined ? memory.perTorrentCapped : perTorrentCapped(torrents, config.perTorrent),
+      perTorrentCapped: selection?.capped ?? memory.perTorrentCapped,
     },
     torrentCount: torrents?.length ?? 0,
   };

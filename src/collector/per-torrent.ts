@@ -124,27 +124,29 @@ export function filterTorrents(torrents: readonly TorrentEntry[], config: PerTor
   );
 }
 
-function isCapped(selectedCount: number, config: PerTorrentConfig): boolean {
-  return !config.enabled || selectedCount > config.maxTorrents;
+/** The torrents that get per-torrent series, and whether there are none because of the cap or the switch. */
+export interface PerTorrentSelection {
+  readonly selected: readonly TorrentEntry[];
+  readonly capped: boolean;
 }
 
-/** Whether `torrents` get no per-torrent series: switched off, or more (filtered) torrents than the cap. */
-export function perTorrentCapped(torrents: readonly TorrentEntry[], config: PerTorrentConfig): boolean {
-  return isCapped(config.enabled ? filterTorrents(torrents, config).length : 0, config);
+/** Applies the filters and the cap of `config` to `torrents`. */
+export function selectPerTorrent(torrents: readonly TorrentEntry[], config: PerTorrentConfig): PerTorrentSelection {
+  const selected = config.enabled ? filterTorrents(torrents, config) : [];
+  const capped = !config.enabled || selected.length > config.maxTorrents;
+  return { selected: capped ? [] : selected, capped };
 }
 
 /**
- * The per-torrent families and `deluge_torrent_series_capped`. Series exist only when per-torrent
- * series are on and the filtered torrents do not exceed `maxTorrents`; otherwise capped is 1.
+ * The per-torrent families and `deluge_torrent_series_capped` of a selection: series exist only when
+ * per-torrent series are on and the filtered torrents do not exceed the cap; otherwise capped is 1.
  */
 export function perTorrentFamilies(
-  torrents: readonly TorrentEntry[],
+  { selected, capped }: PerTorrentSelection,
   daemon: string,
   config: PerTorrentConfig,
   scrapeTimeSeconds: number,
 ): MetricFamily[] {
-  const selected = config.enabled ? filterTorrents(torrents, config) : [];
-  const capped = isCapped(selected.length, config);
   const cappedFamily: MetricFamily = {
     name: 'deluge_torrent_series_capped',
     type: 'gauge',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { perTorrentFamilies, perTorrentKeys } from '../../../src/collector/per-torrent.js';
+import { perTorrentFamilies, perTorrentKeys, selectPerTorrent } from '../../../src/collector/per-torrent.js';
 import { parseTorrents } from '../../../src/collector/torrents.js';
 import { PER_TORRENT_FAMILIES } from '../../../src/config/per-torrent-families.js';
 import type { PerTorrentConfig } from '../../../src/config/types.js';
@@ -15,7 +15,11 @@ const allOn: PerTorrentConfig = {
   trackers: [],
   families: [],
 };
-const families = perTorrentFamilies(torrents, 'd1', allOn, SCRAPE_TIME);
+/** The per-torrent families of the fixture's torrents under `config`. */
+function familiesFor(config: PerTorrentConfig) {
+  return perTorrentFamilies(selectPerTorrent(torrents, config), 'd1', config, SCRAPE_TIME);
+}
+const families = familiesFor(allOn);
 
 const UBUNTU = '6439ffe1e5bd1c1d1a8e0c18a3c8ad1e4d9a2c11';
 const DEBIAN = '1a8edc645a9d59c3b6f7636be22069a757dc4808';
@@ -81,23 +85,18 @@ describe('perTorrentFamilies', () => {
   });
 
   it('filters by state, label and tracker', () => {
-    const filtered = perTorrentFamilies(
-      torrents,
-      'd1',
-      {
-        ...allOn,
-        states: ['Downloading', 'Error'],
-        labels: ['linux', 'movies'],
-        trackers: ['example.org', 'ubuntu.com'],
-      },
-      SCRAPE_TIME,
-    );
+    const filtered = familiesFor({
+      ...allOn,
+      states: ['Downloading', 'Error'],
+      labels: ['linux', 'movies'],
+      trackers: ['example.org', 'ubuntu.com'],
+    });
     const hashes = findFamily(filtered, 'deluge_torrent_info').samples.map((s) => s.labels.hash);
     expect(hashes.sort()).toEqual([UBUNTU, 'c0ffee0000c0ffee0000c0ffee0000c0ffee0000']);
   });
 
   it('exports only the selected families', () => {
-    const selected = perTorrentFamilies(torrents, 'd1', { ...allOn, families: ['ratio'] }, SCRAPE_TIME);
+    const selected = familiesFor({ ...allOn, families: ['ratio'] });
     expect(selected.map((f) => f.name)).toEqual(['deluge_torrent_ratio', 'deluge_torrent_series_capped']);
   });
 
@@ -106,11 +105,11 @@ describe('perTorrentFamilies', () => {
       { ...allOn, maxTorrents: 7 },
       { ...allOn, enabled: false },
     ]) {
-      const capped = perTorrentFamilies(torrents, 'd1', config, SCRAPE_TIME);
+      const capped = familiesFor(config);
       expect(capped).toHaveLength(1);
       expect(valuesBy(findFamily(capped, 'deluge_torrent_series_capped'))).toEqual({ '': 1 });
     }
-    const atCap = perTorrentFamilies(torrents, 'd1', { ...allOn, maxTorrents: 8 }, SCRAPE_TIME);
+    const atCap = familiesFor({ ...allOn, maxTorrents: 8 });
     expect(valuesBy(findFamily(atCap, 'deluge_torrent_series_capped'))).toEqual({ '': 0 });
   });
 });
