@@ -7,6 +7,7 @@ import { summarizeConfig } from './config/summary.js';
 import type { ExporterConfig } from './config/types.js';
 import { ExporterMetrics } from './exporter-metrics.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
+import { ExporterStateHolder } from './reload.js';
 import { createApp, type ListenAddress, ListenAddressError, listen, parseListenAddress } from './server.js';
 import { VERSION } from './version.js';
 
@@ -47,7 +48,10 @@ Environment (read only without --config):
                               or ~/.config/deluge, then /var/lib/deluged/config
                               (Windows: %APPDATA%\\deluge).
 
-Endpoints: / /metrics /probe?target=NAME /healthz /readyz
+Signals: SIGHUP (or POST /-/reload) re-reads the configuration from the same source;
+SIGTERM or SIGINT shuts down.
+
+Endpoints: / /metrics /probe?target=NAME /healthz /readyz /-/reload (POST)
 `;
 
 /** A bad command line; exit code 2. */
@@ -138,6 +142,7 @@ async function main(argv: readonly string[]): Promise<number> {
   return serve(config, options);
 }
 
+/** Serves until SIGTERM/SIGINT; SIGHUP and `POST /-/reload` re-read the configuration from the same source. */
 async function serve(config: ExporterConfig, options: CliOptions): Promise<number> {
   const logger = createLogger({ level: options.logLevel, pretty: process.stdout.isTTY === true });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
@@ -145,30 +150,51 @@ async function serve(config: ExporterConfig, options: CliOptions): Promise<numbe
   exporterMetrics.configLoaded(true);
   // Loaded here, not at the top: --help, --version and --check-config need none of the scrape machinery.
   const { createScraper } = await import('./collector/scraper.js');
-  const scraper = await createScraper({ config, logger, exporterMetrics });
+  const newScraper = (loaded: ExporterConfig) => createScraper({ config: loaded, logger, exporterMetrics });
+  const state = new ExporterStateHolder(
+    { config, scraper: newScraper(config) },
+    {
+      loadConfig: () => loadConfigFromProcess(options.configPath),
+      createScraper: newScraper,
+      configLoaded: (successful) => exporterMetrics.configLoaded(successful),
+      logger,
+    },
+  );
   let ready = false;
-  const app = createApp({ scraper, exporterMetrics, config, logger, ready: () => ready });
+  const app = createApp({
+    current: () => state.current(),
+    reload: () => state.reload(),
+    exporterMetrics,
+    logger,
+    ready: () => ready,
+  });
   let server: Awaited<ReturnType<typeof listen>>;
   try {
     server = await listen(app, options.listenAddress);
   } catch (error) {
     logger.error({ err: error }, 'cannot listen');
-    await scraper.close();
+    await state.close();
     return EXIT_FAILURE;
   }
   ready = true;
   const { address, port } = server.address() as AddressInfo;
-  logger.info({ address, port, daemons: scraper.daemonNames, version: VERSION }, 'listening');
+  logger.info({ address, port, daemons: state.current().scraper.daemonNames, version: VERSION }, 'listening');
+  const onSighup = () => {
+    logger.info({ signal: 'SIGHUP' }, 'reloading config');
+    state.reload().catch((error: unknown) => logger.error({ err: error }, 'config reload failed'));
+  };
+  process.on('SIGHUP', onSighup);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   ready = false;
+  process.off('SIGHUP', onSighup);
   logger.info({ signal }, 'shutting down');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  await scraper.close();
+  await state.close();
   server.closeAllConnections();
   await closed;
   return EXIT_OK;

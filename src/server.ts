@@ -7,13 +7,16 @@ import { formatHostPort } from './config/host-port.js';
 import type { ExporterConfig } from './config/types.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import type { Logger } from './logger.js';
+import type { ExporterState, ReloadOutcome } from './reload.js';
 import { VERSION } from './version.js';
 
 /** What the HTTP app needs; all injected so tests can pass fakes. */
 export interface AppDependencies {
-  readonly scraper: Scraper;
+  /** The configuration and scraper in force; read once per request, so a reload never splits a request. */
+  readonly current: () => ExporterState;
+  /** Re-reads the configuration (`POST /-/reload`). */
+  readonly reload: () => Promise<ReloadOutcome>;
   readonly exporterMetrics: ExporterMetrics;
-  readonly config: ExporterConfig;
   readonly logger: Logger;
   /** True once the config is loaded and the server listens; drives `/readyz`. */
   readonly ready: () => boolean;
@@ -36,6 +39,7 @@ export class ListenAddressError extends Error {
 
 const SCRAPE_TIMEOUT_HEADER = 'X-Prometheus-Scrape-Timeout-Seconds';
 const ROUTES = ['/', '/metrics', '/probe', '/healthz', '/readyz'] as const;
+const RELOAD_ROUTE = '/-/reload';
 
 /**
  * Parses `HOST:PORT`, `:PORT` or `[IPv6]:PORT` (port 0..65535; 0 picks a free port).
@@ -104,7 +108,7 @@ ${rows}
 }
 
 /** Builds the express app; `listen` starts it. */
-export function createApp({ scraper, exporterMetrics, config, logger, ready }: AppDependencies): Express {
+export function createApp({ current, reload, exporterMetrics, logger, ready }: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
 
@@ -124,7 +128,12 @@ export function createApp({ scraper, exporterMetrics, config, logger, ready }: A
     next();
   });
 
-  const serveFamilies = async (response: Response, scrapeRequest: ScrapeRequest, withExporterMetrics: boolean) => {
+  const serveFamilies = async (
+    scraper: Scraper,
+    response: Response,
+    scrapeRequest: ScrapeRequest,
+    withExporterMetrics: boolean,
+  ) => {
     const scrapeRegistry = familiesToRegistry(await scraper.scrape(scrapeRequest));
     const registry = withExporterMetrics ? Registry.merge([scrapeRegistry, exporterMetrics.registry]) : scrapeRegistry;
     const body = await registry.metrics();
@@ -132,17 +141,18 @@ export function createApp({ scraper, exporterMetrics, config, logger, ready }: A
   };
 
   app.get('/metrics', async (request, response) => {
-    await serveFamilies(response, scrapeRequestFor(request), true);
+    await serveFamilies(current().scraper, response, scrapeRequestFor(request), true);
   });
 
   app.get('/probe', async (request, response) => {
+    const { scraper } = current();
     const target = request.query.target;
     const problem = probeTargetProblem(target, scraper.daemonNames);
     if (problem !== undefined) {
       response.status(400).type('text/plain').send(`${problem}\n`);
       return;
     }
-    await serveFamilies(response, { ...scrapeRequestFor(request), target: target as string }, false);
+    await serveFamilies(scraper, response, { ...scrapeRequestFor(request), target: target as string }, false);
   });
 
   app.get('/healthz', (_request, response) => {
@@ -158,10 +168,20 @@ export function createApp({ scraper, exporterMetrics, config, logger, ready }: A
   });
 
   app.get('/', (_request, response) => {
-    response.type('html').send(renderLandingPage(config, VERSION));
+    response.type('html').send(renderLandingPage(current().config, VERSION));
+  });
+
+  app.post(RELOAD_ROUTE, async (_request, response) => {
+    const outcome = await reload();
+    if (outcome.ok) response.type('text/plain').send('ok\n');
+    else response.status(500).type('text/plain').send(`${outcome.message}\n`);
   });
 
   app.use((request: Request, response: Response) => {
+    if (request.path === RELOAD_ROUTE) {
+      response.status(405).set('Allow', 'POST').type('text/plain').send('method not allowed\n');
+      return;
+    }
     if ((ROUTES as readonly string[]).includes(request.path)) {
       response.status(405).set('Allow', 'GET, HEAD').type('text/plain').send('method not allowed\n');
       return;

@@ -36,7 +36,14 @@ describe('the landing page in a real browser', () => {
     const exporterMetrics = new ExporterMetrics();
     const scraper = createScraper({ config, logger, exporterMetrics });
     close.push(() => scraper.close());
-    server = await listen(createApp({ scraper, exporterMetrics, config, logger, ready: () => true }), {
+    const app = createApp({
+      current: () => ({ scraper, config }),
+      reload: async () => ({ ok: true }),
+      exporterMetrics,
+      logger,
+      ready: () => true,
+    });
+    server = await listen(app, {
       host: '127.0.0.1',
       port: 0,
     });

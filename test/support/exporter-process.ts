@@ -46,6 +46,8 @@ export interface ExporterHandle {
   readonly url: string;
   readonly port: number;
   readonly pid: number | undefined;
+  /** The `--config` file (rewrite it to test reloads); `undefined` in env-only mode. */
+  readonly configPath: string | undefined;
   /** GETs `path` (e.g. `/metrics`, `/probe?target=a`) and parses the body. */
   scrape(path?: string): Promise<ScrapeResult>;
   /** Every JSON log line written so far (non-JSON lines are skipped). */
@@ -101,8 +103,9 @@ export async function startExporter(options: StartExporterOptions = {}): Promise
     '--log.level',
     options.logLevel ?? 'info',
   ];
+  let configPath: string | undefined;
   if (options.configYaml !== undefined) {
-    const configPath = join(workDir, 'config.yaml');
+    configPath = join(workDir, 'config.yaml');
     writeFileSync(configPath, options.configYaml, { mode: 0o600 });
     args.push('--config', configPath);
   }
@@ -173,6 +176,7 @@ export async function startExporter(options: StartExporterOptions = {}): Promise
     get pid() {
       return child.pid;
     },
+    configPath,
     scrape: (path = '/metrics') => scrape(`${url}${path}`),
     logLines: () => [...lines],
     output: () => output,

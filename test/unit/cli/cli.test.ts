@@ -104,7 +104,9 @@ describe('deluge-exporter CLI', () => {
     expect(stderr).toContain('pass --config FILE');
   });
 
-  it('serves, then shuts down cleanly on SIGTERM (exit 0)', { timeout: SPAWN_TIMEOUT_MS }, async () => {
+  it('serves, reloads on SIGHUP, then shuts down cleanly on SIGTERM (exit 0)', {
+    timeout: SPAWN_TIMEOUT_MS,
+  }, async () => {
     // Port 1 on localhost refuses connections: the daemon is down, the exporter must still answer.
     const child = startCli(['--web.listen-address', '127.0.0.1:0'], {
       DELUGE_USERNAME: 'u',
@@ -129,6 +131,16 @@ describe('deluge-exporter CLI', () => {
     const body = await metrics.text();
     expect(body).toContain('deluge_up{daemon="down"} 0');
     expect(body).toContain('deluge_exporter_config_last_reload_successful 1');
+    const reloaded = new Promise<string>((resolve) => {
+      let buffered = '';
+      child.stdout?.on('data', (chunk) => {
+        buffered += String(chunk);
+        const line = /^.*"msg":"config reloaded".*$/m.exec(buffered);
+        if (line !== null) resolve(line[0]);
+      });
+    });
+    child.kill('SIGHUP');
+    expect(JSON.parse(await reloaded)).toMatchObject({ level: 'info', daemons: ['down'] });
     child.kill('SIGTERM');
     const { code, stdout } = await outcome;
     expect(code).toBe(0);

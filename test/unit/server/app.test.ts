@@ -8,6 +8,7 @@ import { Secret } from '../../../src/config/secret.js';
 import type { DaemonConfig, ExporterConfig } from '../../../src/config/types.js';
 import { ExporterMetrics } from '../../../src/exporter-metrics.js';
 import { createLogger } from '../../../src/logger.js';
+import type { ExporterState, ReloadOutcome } from '../../../src/reload.js';
 import { createApp, listen } from '../../../src/server.js';
 import { VERSION } from '../../../src/version.js';
 
@@ -42,10 +43,12 @@ function upFamilies(names: readonly string[]): MetricFamily[] {
 }
 
 class FakeScraper implements Scraper {
-  readonly daemonNames = daemonNames;
   readonly requests: ScrapeRequest[] = [];
   closed = false;
-  constructor(private readonly answer: (request: ScrapeRequest) => Promise<MetricFamily[]>) {}
+  constructor(
+    private readonly answer: (request: ScrapeRequest) => Promise<MetricFamily[]>,
+    readonly daemonNames: readonly string[] = config.daemons.map((entry) => entry.name),
+  ) {}
   scrape(request: ScrapeRequest): Promise<MetricFamily[]> {
     this.requests.push(request);
     return this.answer(request);
@@ -69,7 +72,13 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-async function start(scraper: Scraper, ready = true): Promise<Harness> {
+const reloadOk = async (): Promise<ReloadOutcome> => ({ ok: true });
+
+async function start(
+  scraper: Scraper,
+  ready = true,
+  reload: () => Promise<ReloadOutcome> = reloadOk,
+): Promise<Harness> {
   const logLines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk, _encoding, callback) {
@@ -79,7 +88,7 @@ async function start(scraper: Scraper, ready = true): Promise<Harness> {
   });
   const logger = createLogger({ level: 'debug', destination });
   const exporterMetrics = new ExporterMetrics();
-  const app = createApp({ scraper, exporterMetrics, config, logger, ready: () => ready });
+  const app = createApp({ current: () => ({ scraper, config }), reload, exporterMetrics, logger, ready: () => ready });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });
   servers.push(server);
   const { port } = server.address() as AddressInfo;
@@ -217,5 +226,62 @@ describe('other routes', () => {
     const head = await fetch(`${baseUrl}/metrics`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
+  });
+});
+
+describe('/-/reload', () => {
+  it('POST reloads and answers 200 ok', async () => {
+    let reloads = 0;
+    const { baseUrl } = await start(healthyScraper(), true, async () => {
+      reloads += 1;
+      return { ok: true };
+    });
+    const response = await fetch(`${baseUrl}/-/reload`, { method: 'POST' });
+    expect([response.status, await response.text(), reloads]).toEqual([200, 'ok\n', 1]);
+  });
+
+  it('POST answers 500 with the one-line error when the reload fails', async () => {
+    const message = 'config.yaml: daemons[0].port: expected integer 1..65535, got "abc"';
+    const { baseUrl } = await start(healthyScraper(), true, async () => ({ ok: false, message }));
+    const response = await fetch(`${baseUrl}/-/reload`, { method: 'POST' });
+    expect([response.status, await response.text()]).toEqual([500, `${message}\n`]);
+  });
+
+  it.each(['GET', 'HEAD', 'PUT'])('%s is a 405 allowing only POST, and reloads nothing', async (method) => {
+    let reloads = 0;
+    const { baseUrl } = await start(healthyScraper(), true, async () => {
+      reloads += 1;
+      return { ok: true };
+    });
+    const response = await fetch(`${baseUrl}/-/reload`, { method });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(reloads).toBe(0);
+  });
+
+  it('new requests use the state current() returns at that moment', async () => {
+    const before = healthyScraper();
+    const after = new FakeScraper(async () => upFamilies(['replacement']), ['replacement']);
+    let state: ExporterState = { scraper: before, config };
+    const app = createApp({
+      current: () => state,
+      reload: reloadOk,
+      exporterMetrics: new ExporterMetrics({ defaultMetrics: false }),
+      logger: createLogger({ level: 'error' }),
+      ready: () => true,
+    });
+    const server = await listen(app, { host: '127.0.0.1', port: 0 });
+    servers.push(server);
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    state = { scraper: after, config: { ...config, daemons: [daemon('replacement', '10.0.0.9')] } };
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+    expect(metrics).toContain('deluge_up{daemon="replacement"} 0');
+    expect(before.requests).toEqual([]);
+    const landing = await (await fetch(`${baseUrl}/`)).text();
+    expect(landing).toContain('href="probe?target=replacement">replacement</a>');
+    expect(landing).not.toContain('seedbox');
+    expect((await fetch(`${baseUrl}/probe?target=replacement`)).status).toBe(200);
+    expect((await fetch(`${baseUrl}/probe?target=seedbox`)).status).toBe(400);
+    expect(after.requests).toEqual([{}, { target: 'replacement' }]);
   });
 });
