@@ -1,5 +1,6 @@
 import { loadConfig } from '../../src/config/load.js';
-import type { ExporterConfig } from '../../src/config/types.js';
+import { Secret } from '../../src/config/secret.js';
+import type { DaemonConfig, ExporterConfig } from '../../src/config/types.js';
 
 /** The validated config of a YAML text, through the real loader (defaults, checks, freezing). */
 export function configFromYaml(yaml: string): ExporterConfig {
@@ -10,4 +11,14 @@ export function configFromYaml(yaml: string): ExporterConfig {
     homedir: '/nonexistent',
     platform: 'linux',
   });
+}
+
+/** A daemon entry for tests that build configs by hand (address 127.0.0.1:58846 unless given). */
+export function testDaemon(name: string, password: string, host = '127.0.0.1'): DaemonConfig {
+  return { name, host, port: 58846, username: 'u', password: new Secret(password), tls: {}, timeoutSeconds: 10 };
+}
+
+/** The default exporter settings (through the real loader) with `daemons` in place of the configured ones. */
+export function configWithDaemons(daemons: readonly DaemonConfig[]): ExporterConfig {
+  return { ...configFromYaml('daemons: [{ username: u, password: p }]'), daemons };
 }

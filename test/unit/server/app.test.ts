@@ -4,29 +4,21 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScrapeRequest, Scraper } from '../../../src/collector/scraper-api.js';
 import type { MetricFamily } from '../../../src/collector/types.js';
-import { Secret } from '../../../src/config/secret.js';
-import type { DaemonConfig, ExporterConfig } from '../../../src/config/types.js';
+import type { ExporterConfig } from '../../../src/config/types.js';
 import { ExporterMetrics } from '../../../src/exporter-metrics.js';
 import { createLogger } from '../../../src/logger.js';
 import type { ExporterState, ReloadOutcome } from '../../../src/reload.js';
 import { createApp, listen } from '../../../src/server.js';
 import { VERSION } from '../../../src/version.js';
+import { configWithDaemons, testDaemon } from '../../support/config.js';
 
 const PASSWORD = 'server-test-secret';
 
-function daemon(name: string, host: string): DaemonConfig {
-  return { name, host, port: 58846, username: 'u', password: new Secret(PASSWORD), tls: {}, timeoutSeconds: 10 };
-}
-
-const config: ExporterConfig = {
-  daemons: [daemon('seedbox', '10.0.0.1'), daemon('nas', '10.0.0.2'), daemon('<b>x</b>&"', '10.0.0.3')],
-  scrapeTimeoutOffsetSeconds: 0.5,
-  perTorrent: { enabled: true, maxTorrents: 2000, states: [], labels: [], trackers: [], families: [] },
-  stallWindowSeconds: 1800,
-  disk: { maxPaths: 32, extraPaths: [] },
-  libtorrentStats: false,
-  maxFrameBytes: 67108864,
-};
+const config: ExporterConfig = configWithDaemons([
+  testDaemon('seedbox', PASSWORD, '10.0.0.1'),
+  testDaemon('nas', PASSWORD, '10.0.0.2'),
+  testDaemon('<b>x</b>&"', PASSWORD, '10.0.0.3'),
+]);
 const daemonNames = config.daemons.map((entry) => entry.name);
 
 /** `deluge_up` per daemon: seedbox up, every other daemon down. */
@@ -273,7 +265,7 @@ describe('/-/reload', () => {
     const server = await listen(app, { host: '127.0.0.1', port: 0 });
     servers.push(server);
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    state = { scraper: after, config: { ...config, daemons: [daemon('replacement', '10.0.0.9')] } };
+    state = { scraper: after, config: { ...config, daemons: [testDaemon('replacement', PASSWORD, '10.0.0.9')] } };
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     expect(metrics).toContain('deluge_up{daemon="replacement"} 0');
     expect(before.requests).toEqual([]);

@@ -4,32 +4,16 @@ import type { ScrapeRequest, Scraper } from '../../../src/collector/scraper-api.
 import type { MetricFamily } from '../../../src/collector/types.js';
 import { ConfigError } from '../../../src/config/errors.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { Secret } from '../../../src/config/secret.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
 import { ExporterMetrics } from '../../../src/exporter-metrics.js';
 import { createLogger } from '../../../src/logger.js';
 import { ExporterStateHolder, type ReloadDependencies } from '../../../src/reload.js';
+import { configWithDaemons, testDaemon } from '../../support/config.js';
 
 const PASSWORD = 'reload-test-secret';
 
 function configWith(...names: string[]): ExporterConfig {
-  return {
-    daemons: names.map((name) => ({
-      name,
-      host: '127.0.0.1',
-      port: 58846,
-      username: 'u',
-      password: new Secret(PASSWORD),
-      tls: {},
-      timeoutSeconds: 10,
-    })),
-    scrapeTimeoutOffsetSeconds: 0.5,
-    perTorrent: { enabled: true, maxTorrents: 2000, states: [], labels: [], trackers: [], families: [] },
-    stallWindowSeconds: 1800,
-    disk: { maxPaths: 32, extraPaths: [] },
-    libtorrentStats: false,
-    maxFrameBytes: 67108864,
-  };
+  return configWithDaemons(names.map((name) => testDaemon(name, PASSWORD)));
 }
 
 interface Deferred<T> {
