@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { ExporterConfig } from '../config/types.js';
 import type { ExporterMetrics } from '../exporter-metrics.js';
 import { type ClientFactory, DaemonSession } from './daemon-session.js';
-import { mergeFamilies } from './families.js';
 import type { ScrapeRequest, Scraper } from './scraper-api.js';
 import type { MetricFamily } from './types.js';
 
@@ -66,7 +65,8 @@ export function createScraper({ config, logger, exporterMetrics, clientFactory }
           ),
         ),
       );
-      return mergeFamilies(perDaemon.flat());
+      // Families of the same name from several daemons are merged once, by the exposition.
+      return perDaemon.flat();
     },
     async close(): Promise<void> {
       await Promise.all([...sessions.values()].map(({ session }) => session.close()));

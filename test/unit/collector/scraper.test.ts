@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { renderFamilies } from '../../../src/collector/exposition.js';
 import { createScraper, daemonDeadlineSeconds } from '../../../src/collector/scraper.js';
 import type { MetricFamily } from '../../../src/collector/types.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
@@ -60,8 +61,10 @@ function logCapture() {
 }
 
 function sampleValue(families: MetricFamily[], name: string, labels: Record<string, string>): number | undefined {
-  const family = families.find((f) => f.name === name);
-  return family?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+  return families
+    .filter((f) => f.name === name)
+    .flatMap((f) => f.samples)
+    .find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -113,8 +116,8 @@ describe('createScraper against fake daemons', () => {
     expect(sampleValue(families, 'deluge_session_received_bytes_total', { daemon: 'alive' })).toBe(1000);
     expect(sampleValue(families, 'deluge_torrents', { daemon: 'alive', state: 'Downloading' })).toBe(1);
     expect(sampleValue(families, 'deluge_torrent_events_total', { daemon: 'dead', event: 'added' })).toBe(0);
-    // one family per name, both daemons inside it
-    expect(families.filter((f) => f.name === 'deluge_up')).toHaveLength(1);
+    // both daemons render into one family per name
+    expect((await renderFamilies(families)).match(/^# TYPE deluge_up gauge$/gm)).toHaveLength(1);
   });
 
   it('sends one status bundle per scrape and shares it between concurrent scrapes', async () => {
