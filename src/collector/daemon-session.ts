@@ -141,7 +141,10 @@ export class DaemonSession {
     if (this.#failing && result.requiredOk) {
       this.#failing = false;
       this.#logger.info('daemon recovered');
-    } else if (!this.#failing && !result.requiredOk) {
+    }
+    // The error that starts a streak already names every problem of this scrape.
+    const startsStreak = !this.#failing && !result.requiredOk;
+    if (startsStreak) {
       this.#failing = true;
       this.#logger.error(
         { problems: result.problems.map((problem) => problem.message) },
@@ -151,7 +154,7 @@ export class DaemonSession {
     const failingNow = new Set<string>();
     for (const problem of result.problems) {
       failingNow.add(problem.collector);
-      if (this.#failingCollectors.has(problem.collector)) continue;
+      if (startsStreak || this.#failingCollectors.has(problem.collector)) continue;
       this.#logger.warn({ collector: problem.collector, method: problem.method, err: problem.error }, problem.message);
     }
     this.#failingCollectors = failingNow;

@@ -18,9 +18,10 @@ import type { RencodeValue } from './rencode.js';
 import { checkPinnedCertificate, type ResolvedTls } from './tls.js';
 import type { ClientInstrumentation, DelugeEvent, RpcRequest, Settled } from './types.js';
 
-const RPC_RESPONSE = 1;
-const RPC_ERROR = 2;
-const RPC_EVENT = 3;
+/** Message types: the first item of every message the daemon sends. */
+export const RPC_RESPONSE = 1;
+export const RPC_ERROR = 2;
+export const RPC_EVENT = 3;
 
 /** Everything needed to open one connection. */
 export interface OpenConnectionOptions {

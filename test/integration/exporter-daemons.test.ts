@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requests } from '../../src/rpc/api.js';
@@ -16,6 +15,7 @@ import {
   stopAllExporters,
 } from '../support/exporter-process.js';
 import { findSamples, type ParsedExposition, sampleValue } from '../support/exposition.js';
+import { promtoolCheckMetrics } from '../support/promtool.js';
 
 // Slow enough that the leecher is still downloading when this file ends (even at 3× the limit).
 const TRANSFER_BYTES = 24 * 1024 * 1024;
@@ -118,17 +118,6 @@ async function waitUntil(what: string, condition: () => Promise<boolean>, timeou
     if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await sleep(200);
   }
-}
-
-function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('promtool', ['check', 'metrics'], (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      if (error !== null && typeof error.code !== 'number') reject(error);
-      else resolve({ code, output: `${stdout}${stderr}` });
-    });
-    child.stdin?.end(text);
-  });
 }
 
 describe('the exporter process against real daemons', () => {
@@ -443,14 +432,14 @@ describe('the exporter process against real daemons', () => {
   it('passes promtool check metrics for /probe, which has only its own daemon and no exporter metrics', async () => {
     const probe = await exporter.scrape('/probe?target=seeder');
     expect(probe.status).toBe(200);
-    expect(await promtoolCheck(probe.text)).toEqual({ code: 0, output: '' });
+    expect(promtoolCheckMetrics(probe.text)).toEqual({ status: 0, output: '' });
     expect(findSamples(probe.exposition, 'deluge_up').map((sample) => sample.labels.daemon)).toEqual(['seeder']);
     expect(findSamples(probe.exposition, 'deluge_exporter_build_info')).toEqual([]);
   });
 
   it('passes promtool check metrics for /metrics', async () => {
     const metrics = await scrapeMetrics();
-    expect(await promtoolCheck(metrics.text)).toEqual({ code: 0, output: '' });
+    expect(promtoolCheckMetrics(metrics.text)).toEqual({ status: 0, output: '' });
   });
 
   it('gives deluge_up 0 for a stopped daemon while still exporting the others in the same answer', async () => {

@@ -7,6 +7,7 @@
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { deflateSync } from 'node:zlib';
 import { AuthLevel, methodSpec } from '../../src/rpc/api.js';
+import { RPC_ERROR, RPC_EVENT, RPC_RESPONSE } from '../../src/rpc/connection.js';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, PROTOCOL_VERSION } from '../../src/rpc/framing.js';
 import { encode, type RencodeInput, type RencodeValue } from '../../src/rpc/rencode.js';
 import { testCertificate } from './certificate.js';
@@ -140,9 +141,6 @@ const DEFAULT_ACCOUNTS: readonly FakeAccount[] = [
   { username: 'reader', password: 'reader-secret', level: 1 },
 ];
 const DEFAULT_GARBAGE = Buffer.from('not a deluge frame\n');
-const RPC_RESPONSE = 1;
-const RPC_ERROR = 2;
-const RPC_EVENT = 3;
 
 interface Session {
   readonly id: number;

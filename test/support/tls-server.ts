@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createServer, type TLSSocket } from 'node:tls';
+import { RPC_ERROR } from '../../src/rpc/connection.js';
 import { encodeFrame, FrameDecoder } from '../../src/rpc/framing.js';
 import type { RencodeInput, RencodeValue } from '../../src/rpc/rencode.js';
 import { testCertificate } from './certificate.js';
@@ -83,5 +84,5 @@ export async function startTlsServer(onMessage: MessageHandler): Promise<TestTls
 
 /** Deluge's RPC_ERROR message for `exceptionType(*args)`. */
 export function rpcError(id: number, exceptionType: string, args: readonly RencodeInput[]): RencodeInput {
-  return [2, id, exceptionType, args, {}, `Traceback (most recent call last):\n  ...\n${exceptionType}\n`];
+  return [RPC_ERROR, id, exceptionType, args, {}, `Traceback (most recent call last):\n  ...\n${exceptionType}\n`];
 }

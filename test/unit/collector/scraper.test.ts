@@ -7,7 +7,7 @@ import type { ExporterConfig } from '../../../src/config/types.js';
 import { ExporterMetrics } from '../../../src/exporter-metrics.js';
 import { createLogger } from '../../../src/logger.js';
 import { configFromYaml } from '../../support/config.js';
-import { type FakeDaemon, startFakeDaemon } from '../../support/fake-daemon.js';
+import { type FakeDaemon, FakeRemoteError, startFakeDaemon } from '../../support/fake-daemon.js';
 
 const TORRENT_ID = 'a'.repeat(40);
 
@@ -168,6 +168,22 @@ describe('createScraper against fake daemons', () => {
     const errors = lines.filter((line) => line.level === 'error');
     expect(errors).toHaveLength(1);
     expect(JSON.stringify(lines)).not.toContain('wrong');
+  });
+
+  it('logs a failing required call once per streak, not again as a collector warning', async () => {
+    const daemon = await fake();
+    daemon.setHandler('core.get_torrents_status', () => {
+      throw new FakeRemoteError('InvalidTorrentError', ['status unavailable']);
+    });
+    const config = configFor([{ name: 'req', port: daemon.port, username: 'admin', password: 'admin-secret' }]);
+    const { lines, logger } = logCapture();
+    const { scraper } = scraperFor(config, logger);
+    for (let i = 0; i < 2; i++) {
+      expect(sampleValue(await scraper.scrape({}), 'deluge_up', { daemon: 'req' })).toBe(0);
+    }
+    const problems = lines.filter((line) => line.level === 'error' || line.level === 'warn');
+    expect(problems).toHaveLength(1);
+    expect(JSON.stringify(problems[0])).toContain('status unavailable');
   });
 
   it('warns once per connection when the account is not admin and exports its level', async () => {

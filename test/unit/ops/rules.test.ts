@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { runPromtool } from '../../support/promtool.js';
 import { CONTRACT_METRIC_NAMES, STANDARD_METRIC_NAMES } from './metric-names.js';
 import { metricNamesIn } from './promql-names.js';
-import { runPromtool } from './promtool-run.js';
 
 const ALERTS_DIR = fileURLToPath(new URL('../../../grafana/alerts/', import.meta.url));
 const RULES_FILE = join(ALERTS_DIR, 'deluge-alerts.yaml');
