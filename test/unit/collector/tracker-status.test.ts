@@ -8,7 +8,12 @@ import {
   trackerErrorKind,
 } from '../../../src/collector/tracker-status.js';
 
-/** Messages real trackers and libtorrent put after Deluge's `Error: `, by the kind they must get. */
+/**
+ * Messages real trackers and libtorrent put after Deluge's `Error: `, by the kind they must get.
+ * Deluge 2.0.3 with libtorrent 2.0.8 was seen to show `Connection refused`, `timed out`,
+ * `Host not found (authoritative)`, `wrong version number`, `blocked by SSRF mitigation` and a
+ * tracker's `failure reason` verbatim (test/integration/tracker-harness.test.ts shows some of them).
+ */
 const PHRASINGS: Readonly<Record<TrackerErrorKind, readonly string[]>> = {
   unregistered: [
     'Unregistered torrent', // Gazelle / Ocelot
@@ -52,6 +57,7 @@ const PHRASINGS: Readonly<Record<TrackerErrorKind, readonly string[]>> = {
     'Network is unreachable',
     'End of file',
     'certificate verify failed (SSL routines)',
+    'wrong version number',
     'wrong version number (SSL routines)',
     'sslv3 alert handshake failure',
     'stream truncated',

@@ -1,0 +1,92 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requests } from '../../src/rpc/api.js';
+import type { DelugeClient } from '../../src/rpc/client.js';
+import { connectClient } from '../harness/clients.js';
+import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
+import { addTorrent } from '../harness/deluge-calls.js';
+import { makeTorrent } from '../harness/torrent.js';
+import {
+  failureReply,
+  type LoopbackTracker,
+  refusedAnnounceUrl,
+  startTracker,
+  swarmReply,
+} from '../harness/tracker.js';
+
+const trackers: LoopbackTracker[] = [];
+let daemon: DaemonHandle;
+let client: DelugeClient;
+
+beforeAll(async () => {
+  daemon = await startDaemon();
+  client = await connectClient(daemon);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await Promise.all(trackers.map((tracker) => tracker.close()));
+  await stopAllDaemons();
+});
+
+async function tracker(reply: Parameters<typeof startTracker>[0]): Promise<LoopbackTracker> {
+  const started = await startTracker(reply);
+  trackers.push(started);
+  return started;
+}
+
+/** Polls until every torrent's tracker_status is no longer empty or `Announce Sent`. */
+async function settledStatuses(ids: readonly string[], timeoutMs = 30_000): Promise<Record<string, string>> {
+  const deadline = Date.now() + timeoutMs;
+  let statuses: Record<string, string> = {};
+  while (Date.now() < deadline) {
+    const answer = await client.call(requests.core.getTorrentsStatus({ id: [...ids] }, ['tracker_status']));
+    statuses = Object.fromEntries(ids.map((id) => [id, String(answer[id]?.tracker_status ?? '')]));
+    if (Object.values(statuses).every((status) => status !== '' && status !== 'Announce Sent')) return statuses;
+    await sleep(250);
+  }
+  throw new Error(
+    `tracker statuses did not settle in ${timeoutMs} ms: ${JSON.stringify(statuses)}\n${daemon.logTail()}`,
+  );
+}
+
+describe('loopback tracker harness against a real deluged', () => {
+  it('makes Deluge show the failure reason, a good announce, a refused connection and a TLS error', async () => {
+    const unregistered = await tracker(failureReply('Unregistered torrent'));
+    const passkey = await tracker(failureReply('Invalid passkey'));
+    const swarm = await tracker(swarmReply());
+    const refused = await refusedAnnounceUrl();
+    const hosts = [unregistered.host, passkey.host, swarm.host];
+    expect(new Set(hosts).size).toBe(3);
+
+    // TLS to a plain HTTP server: OpenSSL's "wrong version number".
+    const tls = swarm.announceUrl.replace(/^http:/, 'https:');
+    const urls = [unregistered.announceUrl, passkey.announceUrl, swarm.announceUrl, refused, tls];
+    const torrents = urls.map((announce, index) =>
+      makeTorrent({ name: `tracked-${index}.bin`, length: 40_000, announce }),
+    );
+    const ids: string[] = [];
+    for (const torrent of torrents) ids.push(await addTorrent(client, torrent));
+
+    const statuses = await settledStatuses(ids);
+    expect(statuses).toEqual({
+      [ids[0]!]: 'Error: Unregistered torrent',
+      [ids[1]!]: 'Error: Invalid passkey',
+      [ids[2]!]: 'Announce OK',
+      [ids[3]!]: 'Error: Connection refused',
+      [ids[4]!]: 'Error: wrong version number',
+    });
+
+    // Each tracker saw the announce of its own torrent from the daemon's BitTorrent port.
+    for (const [index, server] of [unregistered, passkey, swarm].entries()) {
+      expect(server.announces.length).toBeGreaterThan(0);
+      expect(server.announces[0]).toMatchObject({ infoHash: ids[index], port: daemon.btPort, event: 'started' });
+    }
+    const hostsByTorrent = await client.call(requests.core.getTorrentsStatus({ id: ids }, ['tracker_host']));
+    expect(ids.map((id) => hostsByTorrent[id]?.tracker_host)).toEqual([
+      ...hosts,
+      new URL(refused).hostname,
+      swarm.host,
+    ]);
+  });
+});
