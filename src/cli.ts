@@ -30,6 +30,10 @@ Flags:
                               or [IPv6]:PORT. Default ":9354".
   --log.level LEVEL           debug, info, warn or error. Default "info".
   --check-config              Validate the configuration, print a summary, exit.
+  --check-daemons             Connect to every configured daemon, log in, print a
+                              table (reachable, login, auth level, versions, torrent
+                              count, round trip, TLS certificate SHA-256), exit;
+                              exit code 1 when any daemon fails.
   -h, --help                  Print this help and exit.
   --version                   Print the version and exit.
 
@@ -64,6 +68,7 @@ interface CliOptions {
   readonly listenAddress: ListenAddress;
   readonly logLevel: LogLevel;
   readonly checkConfig: boolean;
+  readonly checkDaemons: boolean;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -73,6 +78,7 @@ const FLAGS = {
   'web.listen-address': { type: 'string' },
   'log.level': { type: 'string' },
   'check-config': { type: 'boolean' },
+  'check-daemons': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -105,6 +111,7 @@ function parseCliArgs(argv: readonly string[]): CliOptions {
     listenAddress,
     logLevel,
     checkConfig: values['check-config'] === true,
+    checkDaemons: values['check-daemons'] === true,
     help: values.help === true,
     version: values.version === true,
   };
@@ -138,6 +145,12 @@ async function main(argv: readonly string[]): Promise<number> {
   if (options.checkConfig) {
     process.stdout.write(summarizeConfig(config));
     return EXIT_OK;
+  }
+  if (options.checkDaemons) {
+    const { checkDaemons, formatDaemonChecks } = await import('./check-daemons.js');
+    const checks = await checkDaemons(config);
+    process.stdout.write(formatDaemonChecks(checks));
+    return checks.every((check) => check.failures.length === 0) ? EXIT_OK : EXIT_FAILURE;
   }
   return serve(config, options);
 }

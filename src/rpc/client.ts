@@ -140,6 +140,7 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
   private isClientClosed = false;
   private version: string | undefined;
   private level: number | undefined;
+  private fingerprint: string | undefined;
   /** What the running connect attempt is waiting for, so a connect timeout can say why. */
   private connectPhase = 'opening the TLS connection';
 
@@ -172,6 +173,14 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
   /** Auth level returned by `daemon.login` on the current or last connection (0, 1, 5 or 10). */
   get authLevel(): number | undefined {
     return this.level;
+  }
+
+  /**
+   * SHA-256 fingerprint of the certificate the daemon presented on the last completed TLS handshake,
+   * even when the login that followed failed.
+   */
+  get peerFingerprintSha256(): string | undefined {
+    return this.fingerprint;
   }
 
   private get address(): string {
@@ -271,6 +280,7 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
       onEvent: (event) => this.emit('event', event),
       onClose: (reason) => this.onConnectionClosed(connection, reason),
     });
+    this.fingerprint = connection.peerFingerprintSha256;
     try {
       this.connectPhase =
         'waiting for the reply to daemon.info; nothing was received yet: the peer may be Deluge 1.x or not a Deluge daemon';

@@ -174,6 +174,11 @@ export class DelugeConnection {
     return `${this.options.host}:${this.options.port}`;
   }
 
+  /** SHA-256 fingerprint of the daemon's certificate (upper-case, colon-separated), as `tls.fingerprint_sha256` takes it. */
+  get peerFingerprintSha256(): string | undefined {
+    return this.socket.getPeerCertificate().fingerprint256 || undefined;
+  }
+
   /** True once the socket is gone; every later `send` fails with the reason. */
   get isClosed(): boolean {
     return this.closeReason !== undefined;

@@ -1,0 +1,115 @@
+/**
+ * Says why talking to a daemon failed, in words an operator understands: the class of the failure,
+ * what happened (daemon text made printable, secrets removed) and what to check.
+ */
+
+import { printable } from './printable.js';
+import {
+  DelugeAuthError,
+  DelugeCertificatePinError,
+  DelugeConnectionError,
+  DelugeNotAuthorizedError,
+  DelugeProtocolError,
+  DelugeRemoteError,
+  DelugeTimeoutError,
+  DelugeWrappedError,
+} from './rpc/index.js';
+
+/** Longest failure detail shown; daemon error strings can be any length. */
+const MAX_DETAIL_LENGTH = 300;
+
+/** The class of a failure, as a person reads it. */
+export type FailureCategory =
+  | 'certificate mismatch'
+  | 'login refused'
+  | 'permission denied'
+  | 'unreachable'
+  | 'timed out'
+  | 'not a Deluge 2.x daemon'
+  | 'daemon error'
+  | 'unexpected answer';
+
+export interface FailureDescription {
+  readonly category: FailureCategory;
+  /** What happened: printable, at most 300 code points, no secret. */
+  readonly detail: string;
+  /** What to check first. */
+  readonly hint: string;
+}
+
+/** Node's TLS chain-verification error codes (`DEPTH_ZERO_SELF_SIGNED_CERT`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, …). */
+function isCertificateVerificationError(cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /CERT|UNABLE_TO_VERIFY|SELF_SIGNED/.test(code);
+}
+
+function categorize(error: unknown): { category: FailureCategory; hint: string } {
+  if (error instanceof DelugeCertificatePinError) {
+    return {
+      category: 'certificate mismatch',
+      hint: 'the daemon presents another certificate than tls.fingerprint_sha256 pins; if it was renewed on purpose, pin the new fingerprint',
+    };
+  }
+  if (error instanceof DelugeConnectionError && isCertificateVerificationError(error.cause)) {
+    return {
+      category: 'certificate mismatch',
+      hint: "the daemon certificate does not verify against tls.ca_file; point ca_file at the CA or at the daemon's own ssl/daemon.cert",
+    };
+  }
+  if (error instanceof DelugeNotAuthorizedError) {
+    return {
+      category: 'permission denied',
+      hint: "the account's auth level is too low; give it level 10 (admin) in deluged's auth file",
+    };
+  }
+  if (error instanceof DelugeAuthError) {
+    return {
+      category: 'login refused',
+      hint: "check the username and password against deluged's auth file (user:password:level)",
+    };
+  }
+  if (error instanceof DelugeTimeoutError) {
+    return {
+      category: 'timed out',
+      hint: 'the daemon did not answer in time: is it overloaded, or is a firewall dropping packets?',
+    };
+  }
+  if (error instanceof DelugeConnectionError) {
+    return {
+      category: 'unreachable',
+      hint: 'is deluged running and listening on this host and port (allow_remote for other hosts)?',
+    };
+  }
+  if (error instanceof DelugeProtocolError) {
+    return {
+      category: 'not a Deluge 2.x daemon',
+      hint: 'something answered, but not in the Deluge 2.x protocol: check the port, and that the daemon is Deluge 2.x',
+    };
+  }
+  if (error instanceof DelugeRemoteError) {
+    return { category: 'daemon error', hint: "the daemon failed the call; its own log says more (deluged's -l file)" };
+  }
+  return {
+    category: 'unexpected answer',
+    hint: 'the daemon answered something the exporter cannot use; please report it with the daemon version',
+  };
+}
+
+/** The daemon-side exception class of a failed call (`KeyError`, `InvalidTorrentError` …), for the detail. */
+function remoteClassOf(error: unknown): string | undefined {
+  if (error instanceof DelugeWrappedError) return error.originalType;
+  if (error instanceof DelugeRemoteError && !(error instanceof DelugeAuthError)) return error.remoteType;
+  return undefined;
+}
+
+/**
+ * Describes a failure of a connection, login or call. `secrets` (the daemon's password) are removed
+ * from the detail even if a hostile daemon echoes them.
+ */
+export function describeFailure(error: unknown, secrets: readonly string[] = []): FailureDescription {
+  const { category, hint } = categorize(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const remoteClass = remoteClassOf(error);
+  const detail = remoteClass === undefined || remoteClass === '' ? message : `${remoteClass}: ${message}`;
+  return { category, detail: printable(detail, MAX_DETAIL_LENGTH, secrets), hint };
+}
