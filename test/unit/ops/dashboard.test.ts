@@ -113,6 +113,7 @@ describe('grafana/dashboards/deluge-overview.json', () => {
       'Health',
       'Traffic',
       'Torrents',
+      'Trackers',
       'Disk',
       'Per-torrent',
       'Exporter',
@@ -143,6 +144,18 @@ describe('grafana/dashboards/deluge-overview.json', () => {
         /^(topk|bottomk)\(\$topn, deluge_torrent_\w+\{.*\}\) \* on\(daemon, hash\) group_left\(name\) deluge_torrent_info\{/,
       );
     }
+  });
+
+  it('shows tracker errors by kind, rates per tracker, and the torrents with tracker errors by name', () => {
+    const row = expressions.join('\n');
+    expect(row).toMatch(/sum by \(tracker, kind\) \(deluge_torrents_tracker_errors\{/);
+    expect(row).toMatch(/sum by \(tracker\) \(deluge_tracker_download_rate_bytes_per_second\{/);
+    expect(row).toMatch(/sum by \(tracker\) \(deluge_tracker_upload_rate_bytes_per_second\{/);
+    const table = dataPanels.find((panel) => panel.title === 'Torrents with tracker errors');
+    expect(table?.type).toBe('table');
+    expect(table?.targets?.[0]?.expr).toMatch(
+      /^deluge_torrent_tracker_error_info\{.*\} \* on\(daemon, hash\) group_left\(name, tracker\) deluge_torrent_info\{/,
+    );
   });
 
   it('has unique panel ids and no overlapping panels on the 24-column grid', () => {

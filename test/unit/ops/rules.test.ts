@@ -48,6 +48,8 @@ const REQUIRED_ALERTS = [
   'DelugeSessionPaused',
   'DelugeNotAdmin',
   'DelugeNoIncomingConnections',
+  'DelugeTorrentsUnregistered',
+  'DelugeTrackerUnreachable',
 ];
 
 const scratchDirs: string[] = [];
