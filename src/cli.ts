@@ -19,23 +19,68 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
+/** One command-line flag: its kind, value placeholder and `--help` text (lines wrapped by hand). */
+interface FlagSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** Placeholder shown in `--help` after a string flag. */
+  readonly placeholder?: string;
+  readonly help: string;
+}
+
+/** Every flag, in `--help` order. Adding a flag is one entry here plus reading `values[name]`. */
+const FLAGS = {
+  config: {
+    type: 'string',
+    placeholder: 'FILE',
+    help: 'YAML configuration file. Without it, one daemon is\nconfigured from the environment variables below.',
+  },
+  'web.listen-address': {
+    type: 'string',
+    placeholder: 'ADDR',
+    help: `Where to serve HTTP: HOST:PORT, :PORT (all interfaces)\nor [IPv6]:PORT. Default "${DEFAULT_LISTEN_ADDRESS}".`,
+  },
+  'web.enable-lifecycle': {
+    type: 'boolean',
+    help: 'Serve POST /-/reload (reloads the configuration, like\nSIGHUP). Off by default.',
+  },
+  'log.level': {
+    type: 'string',
+    placeholder: 'LEVEL',
+    help: `debug, info, warn or error. Default "${DEFAULT_LOG_LEVEL}".`,
+  },
+  'check-config': { type: 'boolean', help: 'Validate the configuration, print a summary, exit.' },
+  'check-daemons': {
+    type: 'boolean',
+    help: 'Connect to every configured daemon, log in, print a\ntable (reachable, login, auth level, versions, torrent\ncount, round trip, TLS certificate SHA-256), exit;\nexit code 1 when any daemon fails.',
+  },
+  help: { type: 'boolean', short: 'h', help: 'Print this help and exit.' },
+  version: { type: 'boolean', help: 'Print the version and exit.' },
+} as const satisfies Record<string, FlagSpec>;
+
+type FlagName = keyof typeof FLAGS;
+
+const HELP_COLUMN = 30;
+
+function flagHelpLines(): string {
+  return Object.entries(FLAGS as Record<string, FlagSpec>)
+    .map(([name, spec]) => {
+      const usage = `${spec.short === undefined ? '' : `-${spec.short}, `}--${name}${spec.placeholder === undefined ? '' : ` ${spec.placeholder}`}`;
+      const [first, ...rest] = spec.help.split('\n');
+      return [
+        `  ${usage.padEnd(HELP_COLUMN - 3)} ${first}`,
+        ...rest.map((line) => `${' '.repeat(HELP_COLUMN)}${line}`),
+      ].join('\n');
+    })
+    .join('\n');
+}
+
 const HELP_TEXT = `Usage: deluge-exporter [flags]
 
 Prometheus exporter for the Deluge BitTorrent daemon (deluged 2.x).
 
 Flags:
-  --config FILE               YAML configuration file. Without it, one daemon is
-                              configured from the environment variables below.
-  --web.listen-address ADDR   Where to serve HTTP: HOST:PORT, :PORT (all interfaces)
-                              or [IPv6]:PORT. Default ":9354".
-  --log.level LEVEL           debug, info, warn or error. Default "info".
-  --check-config              Validate the configuration, print a summary, exit.
-  --check-daemons             Connect to every configured daemon, log in, print a
-                              table (reachable, login, auth level, versions, torrent
-                              count, round trip, TLS certificate SHA-256), exit;
-                              exit code 1 when any daemon fails.
-  -h, --help                  Print this help and exit.
-  --version                   Print the version and exit.
+${flagHelpLines()}
 
 Environment (read only without --config):
   DELUGE_HOST                 Daemon host. Default 127.0.0.1.
@@ -52,8 +97,8 @@ Environment (read only without --config):
                               or ~/.config/deluge, then /var/lib/deluged/config
                               (Windows: %APPDATA%\\deluge).
 
-Signals: SIGHUP (or POST /-/reload) re-reads the configuration from the same source;
-SIGTERM or SIGINT shuts down.
+Signals: SIGHUP (or POST /-/reload with --web.enable-lifecycle) re-reads the
+configuration from the same source; SIGTERM or SIGINT shuts down.
 
 Endpoints: / /metrics /probe?target=NAME /healthz /readyz /-/reload (POST)
 `;
@@ -67,21 +112,12 @@ interface CliOptions {
   readonly configPath?: string;
   readonly listenAddress: ListenAddress;
   readonly logLevel: LogLevel;
+  readonly enableLifecycle: boolean;
   readonly checkConfig: boolean;
   readonly checkDaemons: boolean;
   readonly help: boolean;
   readonly version: boolean;
 }
-
-const FLAGS = {
-  config: { type: 'string' },
-  'web.listen-address': { type: 'string' },
-  'log.level': { type: 'string' },
-  'check-config': { type: 'boolean' },
-  'check-daemons': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const;
 
 function parseCliArgs(argv: readonly string[]): CliOptions {
   // Non-strict parsing plus our own checks: parseArgs' strict messages do not name the flag plainly.
@@ -89,31 +125,34 @@ function parseCliArgs(argv: readonly string[]): CliOptions {
   for (const token of tokens) {
     if (token.kind === 'positional') throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}`);
     if (token.kind !== 'option') continue;
-    const flag = FLAGS[token.name as keyof typeof FLAGS];
+    const flag: FlagSpec | undefined = FLAGS[token.name as FlagName];
     if (flag === undefined) throw new UsageError(`unknown flag ${token.rawName}`);
     if (flag.type === 'string' && token.value === undefined) throw new UsageError(`${token.rawName} needs a value`);
     if (flag.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
   }
-  const logLevel = (values['log.level'] as string | undefined) ?? DEFAULT_LOG_LEVEL;
+  const stringFlag = (name: FlagName) => values[name] as string | undefined;
+  const booleanFlag = (name: FlagName) => values[name] === true;
+  const logLevel = stringFlag('log.level') ?? DEFAULT_LOG_LEVEL;
   if (!isLogLevel(logLevel)) {
     throw new UsageError(`--log.level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   }
   let listenAddress: ListenAddress;
   try {
-    listenAddress = parseListenAddress((values['web.listen-address'] as string | undefined) ?? DEFAULT_LISTEN_ADDRESS);
+    listenAddress = parseListenAddress(stringFlag('web.listen-address') ?? DEFAULT_LISTEN_ADDRESS);
   } catch (error) {
     if (error instanceof ListenAddressError) throw new UsageError(`--web.listen-address: ${error.message}`);
     throw error;
   }
-  const configPath = values.config as string | undefined;
+  const configPath = stringFlag('config');
   return {
     ...(configPath === undefined ? {} : { configPath }),
     listenAddress,
     logLevel,
-    checkConfig: values['check-config'] === true,
-    checkDaemons: values['check-daemons'] === true,
-    help: values.help === true,
-    version: values.version === true,
+    enableLifecycle: booleanFlag('web.enable-lifecycle'),
+    checkConfig: booleanFlag('check-config'),
+    checkDaemons: booleanFlag('check-daemons'),
+    help: booleanFlag('help'),
+    version: booleanFlag('version'),
   };
 }
 
@@ -155,7 +194,7 @@ async function main(argv: readonly string[]): Promise<number> {
   return serve(config, options);
 }
 
-/** Serves until SIGTERM/SIGINT; SIGHUP and `POST /-/reload` re-read the configuration from the same source. */
+/** Serves until SIGTERM/SIGINT; SIGHUP (and `POST /-/reload` with --web.enable-lifecycle) re-read the configuration from the same source. */
 async function serve(config: ExporterConfig, options: CliOptions): Promise<number> {
   const logger = createLogger({ level: options.logLevel, pretty: process.stdout.isTTY === true });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
@@ -176,7 +215,7 @@ async function serve(config: ExporterConfig, options: CliOptions): Promise<numbe
   let ready = false;
   const app = createApp({
     current: () => state.current(),
-    reload: () => state.reload(),
+    ...(options.enableLifecycle ? { reload: () => state.reload() } : {}),
     exporterMetrics,
     logger,
     ready: () => ready,

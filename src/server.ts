@@ -14,8 +14,8 @@ import { VERSION } from './version.js';
 export interface AppDependencies {
   /** The configuration and scraper in force; read once per request, so a reload never splits a request. */
   readonly current: () => ExporterState;
-  /** Re-reads the configuration (`POST /-/reload`). */
-  readonly reload: () => Promise<ReloadOutcome>;
+  /** Re-reads the configuration (`POST /-/reload`); absent unless `--web.enable-lifecycle`, and then 403. */
+  readonly reload?: () => Promise<ReloadOutcome>;
   readonly exporterMetrics: ExporterMetrics;
   readonly logger: Logger;
   /** True once the config is loaded and the server listens; drives `/readyz`. */
@@ -172,6 +172,13 @@ export function createApp({ current, reload, exporterMetrics, logger, ready }: A
   });
 
   app.post(RELOAD_ROUTE, async (_request, response) => {
+    if (reload === undefined) {
+      response
+        .status(403)
+        .type('text/plain')
+        .send('lifecycle API is not enabled (start with --web.enable-lifecycle)\n');
+      return;
+    }
     const outcome = await reload();
     if (outcome.ok) response.type('text/plain').send('ok\n');
     else response.status(500).type('text/plain').send(`${outcome.message}\n`);

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { deepFreeze } from './deep-freeze.js';
 import { authFilePath, delugeConfigDirCandidates, findAuthPassword } from './deluge-auth.js';
 import { ConfigError } from './errors.js';
@@ -9,6 +8,7 @@ import { formatHostPort } from './host-port.js';
 import { type ConfigFile, type DaemonEntry, formatKeyPath, validateConfigFile } from './schema.js';
 import { Secret } from './secret.js';
 import type { DaemonConfig, ExporterConfig } from './types.js';
+import { parseYamlConfig } from './yaml.js';
 
 /** Everything `loadConfig` reads, injected so that it is testable without touching the machine. */
 export interface LoadConfigInput {
@@ -69,19 +69,13 @@ export function loadConfigFromProcess(argvConfigPath?: string): ExporterConfig {
 
 function loadConfigFile(path: string, readFile: (path: string) => string): ExporterConfig {
   const text = readOrThrow(readFile, path, path, '');
-  const document = parseDocument(text, { uniqueKeys: true });
-  const yamlError = document.errors[0];
-  if (yamlError !== undefined) {
-    // Only the first line: the following lines quote the source text, which may hold a password.
-    throw new ConfigError(path, '', `invalid YAML: ${yamlError.message.split('\n')[0]?.replace(/:$/, '')}`);
-  }
   const context: SourceContext = {
     source: path,
     readFile,
     resolvePath: (file) => resolve(dirname(path), file),
     nameKeyPath: (keyPath) => keyPath,
   };
-  return build(validateOrThrow(document.toJS(), context), context);
+  return build(validateOrThrow(parseYamlConfig(text, path), context), context);
 }
 
 function loadFromEnvironment(input: LoadConfigInput): ExporterConfig {

@@ -23,11 +23,26 @@ export function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** Error message builder: `required` when the key is missing, else `expected <what>, got <value>`. */
-function expected(what: string) {
-  return (issue: { input?: unknown }): string =>
-    issue.input === undefined ? 'required' : `expected ${what}, got ${describeValue(issue.input)}`;
+/** What kind of value `value` is, without showing it. */
+function describeKind(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
 }
+
+/**
+ * Error message builder: `required` when the key is missing, else `expected <what>, got <value>`.
+ * Where a mapping or list is expected, a scalar in its place may be a mistyped line holding a password
+ * (`- password hunter2`), so only its kind is shown.
+ */
+function expected(what: string, showValue = true) {
+  return (issue: { input?: unknown }): string => {
+    if (issue.input === undefined) return 'required';
+    return `expected ${what}, got ${showValue ? describeValue(issue.input) : describeKind(issue.input)}`;
+  };
+}
+
+const expectedCollection = (what: string) => expected(what, false);
 
 const nonEmptyString = z.string({ error: expected('a non-empty string') }).min(1);
 const stringList = z.array(nonEmptyString, { error: expected('a list of strings') });
@@ -54,7 +69,7 @@ const fingerprint = z
 
 const tlsSchema = z.strictObject(
   { fingerprint_sha256: fingerprint.optional(), ca_file: nonEmptyString.optional() },
-  { error: expected('a mapping') },
+  { error: expectedCollection('a mapping') },
 );
 
 const daemonSchema = z.strictObject(
@@ -68,7 +83,7 @@ const daemonSchema = z.strictObject(
     timeout_seconds: positiveSeconds.optional(),
     tls: tlsSchema.optional(),
   },
-  { error: expected('a mapping') },
+  { error: expectedCollection('a mapping') },
 );
 
 const perTorrentSchema = z.strictObject(
@@ -84,7 +99,7 @@ const perTorrentSchema = z.strictObject(
       })
       .default([]),
   },
-  { error: expected('a mapping') },
+  { error: expectedCollection('a mapping') },
 );
 
 const diskSchema = z.strictObject(
@@ -92,13 +107,15 @@ const diskSchema = z.strictObject(
     max_paths: countAtLeastZero.default(DEFAULTS.diskMaxPaths),
     extra_paths: stringList.default([]),
   },
-  { error: expected('a mapping') },
+  { error: expectedCollection('a mapping') },
 );
 
 /** The config file as written (snake_case), with defaults applied. Unknown keys are errors. */
 export const configFileSchema = z.strictObject(
   {
-    daemons: z.array(daemonSchema, { error: expected('a list of daemons') }).min(1, 'expected at least one daemon'),
+    daemons: z
+      .array(daemonSchema, { error: expectedCollection('a list of daemons') })
+      .min(1, 'expected at least one daemon'),
     timeout_seconds: positiveSeconds.default(DEFAULTS.timeoutSeconds),
     scrape_timeout_offset_seconds: nonNegativeSeconds.default(DEFAULTS.scrapeTimeoutOffsetSeconds),
     per_torrent: perTorrentSchema.prefault({}),
@@ -112,7 +129,7 @@ export const configFileSchema = z.strictObject(
       .max(MAX_FRAME_BYTES_LIMIT)
       .default(DEFAULTS.maxFrameBytes),
   },
-  { error: expected('a mapping with a "daemons" list') },
+  { error: expectedCollection('a mapping with a "daemons" list') },
 );
 
 /** The validated config file, before secrets and files are resolved. */
@@ -125,6 +142,9 @@ export interface SchemaViolation {
   readonly keyPath: string;
   readonly detail: string;
 }
+
+/** Keys of at most 64 word characters, dots and dashes are shown in error messages; others are not. */
+export const SHOWABLE_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Renders a zod path as `daemons[0].tls.ca_file`. */
 export function formatKeyPath(path: readonly PropertyKey[]): string {
@@ -145,10 +165,29 @@ export function validateConfigFile(
   const issue = result.error.issues[0];
   if (issue === undefined) return { ok: false, violation: { keyPath: '', detail: 'invalid configuration' } };
   if (issue.code === 'unrecognized_keys') {
-    return {
-      ok: false,
-      violation: { keyPath: formatKeyPath([...issue.path, issue.keys[0] ?? '']), detail: 'unknown key' },
-    };
+    const key = issue.keys[0] ?? '';
+    // A key that is not a short name may be a mistyped `password:secret` line.
+    return SHOWABLE_KEY.test(key)
+      ? { ok: false, violation: { keyPath: formatKeyPath([...issue.path, key]), detail: 'unknown key' } }
+      : { ok: false, violation: { keyPath: formatKeyPath(issue.path), detail: 'unknown key (name not shown)' } };
   }
   return { ok: false, violation: { keyPath: formatKeyPath(issue.path), detail: issue.message } };
+}
+
+/** Every key name the config file knows, at any depth; only these are shown in YAML error key paths. */
+export const CONFIG_KEYS: ReadonlySet<string> = collectKeys(configFileSchema, new Set());
+
+function collectKeys(schema: z.core.$ZodType, keys: Set<string>): Set<string> {
+  const def = schema._zod.def;
+  if (def.type === 'object') {
+    for (const [key, value] of Object.entries((def as z.core.$ZodObjectDef).shape)) {
+      keys.add(key);
+      collectKeys(value, keys);
+    }
+  } else if (def.type === 'array') {
+    collectKeys((def as z.core.$ZodArrayDef).element, keys);
+  } else if ('innerType' in def) {
+    collectKeys(def.innerType as z.core.$ZodType, keys);
+  }
+  return keys;
 }

@@ -291,7 +291,7 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
           connection,
           {
             method: 'daemon.login',
-            args: [this.options.username, this.options.password],
+            args: [this.options.username, revealPassword(this.options.password)],
             kwargs: { client_version: this.options.clientVersion ?? DEFAULT_CLIENT_VERSION },
           },
           signal,
@@ -342,4 +342,8 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
     this.connection = undefined;
     this.emit('disconnected', this.isClientClosed ? undefined : reason);
   }
+}
+
+function revealPassword(password: DelugeClientOptions['password']): string {
+  return typeof password === 'string' ? password : password.reveal();
 }

@@ -71,6 +71,7 @@ export type {
   DelugeRpc,
   DelugeTlsOptions,
   ResultOf,
+  RevealablePassword,
   RpcRequest,
   Settled,
   SettledTuple,

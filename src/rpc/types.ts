@@ -60,11 +60,16 @@ export interface DelugeTlsOptions {
   ca?: string | Buffer;
 }
 
+/** A password kept wrapped (it prints itself redacted); `reveal()` is called only to build the login frame. */
+export interface RevealablePassword {
+  reveal(): string;
+}
+
 export interface DelugeClientOptions {
   host: string;
   port: number;
   username: string;
-  password: string;
+  password: string | RevealablePassword;
   /** Sent as `client_version` at login; any string is accepted by Deluge 2.x. */
   clientVersion?: string;
   /** Default: accept any certificate (Deluge's is self-signed). */

@@ -42,7 +42,10 @@ describe('configuration reload of the exporter process', () => {
 
   beforeAll(async () => {
     [daemonA, daemonB] = await Promise.all([startDaemon(), startDaemon()]);
-    exporter = await startExporter({ configYaml: exporterConfigYaml([{ name: 'a', daemon: daemonA }]) });
+    exporter = await startExporter({
+      configYaml: exporterConfigYaml([{ name: 'a', daemon: daemonA }]),
+      args: ['--web.enable-lifecycle'],
+    });
     configPath = exporter.configPath ?? '';
   });
 

@@ -23,6 +23,8 @@ export interface StartExporterOptions {
   /** `--log.level`; `info` or `debug` (the port is read from the `listening` info line). Default `info`. */
   readonly logLevel?: 'info' | 'debug';
   readonly readyTimeoutMs?: number;
+  /** More command-line flags, e.g. `--web.enable-lifecycle`. */
+  readonly args?: readonly string[];
 }
 
 /** One JSON log line of the exporter. */
@@ -102,6 +104,7 @@ export async function startExporter(options: StartExporterOptions = {}): Promise
     '127.0.0.1:0',
     '--log.level',
     options.logLevel ?? 'info',
+    ...(options.args ?? []),
   ];
   let configPath: string | undefined;
   if (options.configYaml !== undefined) {

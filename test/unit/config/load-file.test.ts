@@ -39,9 +39,9 @@ const FAMILY_LIST =
 const BAD_FIXTURES: Record<string, string> = {
   'bad-both-passwords.yaml': 'daemons[0].password_file: set either password or password_file, not both',
   'bad-ca-file-missing.yaml': 'daemons[0].tls.ca_file: cannot read /nonexistent/deluge-exporter/ca.pem (ENOENT)',
-  'bad-daemon-not-mapping.yaml': 'daemons[0]: expected a mapping, got "seedbox"',
+  'bad-daemon-not-mapping.yaml': 'daemons[0]: expected a mapping, got a string',
   'bad-duplicate-default-name.yaml': 'daemons[1].name: duplicate daemon name "127.0.0.1:58846"',
-  'bad-duplicate-key.yaml': 'invalid YAML: Map keys must be unique at line 4, column 5',
+  'bad-duplicate-key.yaml': 'daemons[0].password: invalid YAML at line 4, column 5: duplicate key',
   'bad-duplicate-name.yaml': 'daemons[1].name: duplicate daemon name "seedbox"',
   'bad-empty.yaml': 'expected a mapping with a "daemons" list, got null',
   'bad-family.yaml': `per_torrent.families[1]: expected one of ${FAMILY_LIST}, got "ratoi"`,
@@ -57,7 +57,8 @@ const BAD_FIXTURES: Record<string, string> = {
   'bad-timeout.yaml': 'timeout_seconds: expected a number of seconds > 0, got 0',
   'bad-unknown-key.yaml': 'daemons[0].pasword: unknown key',
   'bad-unknown-top-key.yaml': 'scrape_interval: unknown key',
-  'bad-yaml-syntax.yaml': 'invalid YAML: Missing closing "quote at line 4, column 1',
+  'bad-yaml-syntax.yaml':
+    'daemons[0].password: invalid YAML at line 4, column 1: a closing quote, bracket, comma or ":" is missing',
 };
 
 describe('loadConfig from a YAML file', () => {

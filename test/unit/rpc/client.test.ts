@@ -85,6 +85,22 @@ describe('DelugeClient: handshake and calls', () => {
     expect(connected).toEqual([{ daemonVersion: '2.1.1', authLevel: 10, reconnect: false }]);
   });
 
+  it('takes the password wrapped and reveals it only in the login frame', async () => {
+    const server = await daemon();
+    let reveals = 0;
+    const wrapped = {
+      reveal: () => {
+        reveals += 1;
+        return ALICE.password;
+      },
+    };
+    const rpc = client(server.port, { password: wrapped });
+    expect(reveals).toBe(0);
+    expect(await rpc.call(echo('a'))).toEqual(['a']);
+    expect(server.messages[1]?.requests[0]?.args).toEqual(['alice', 'secret']);
+    expect(reveals).toBe(1);
+  });
+
   it('subscribes to events after login and re-emits them', async () => {
     const server = await daemon({
       handlers: {

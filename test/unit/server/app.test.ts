@@ -66,10 +66,11 @@ afterEach(async () => {
 
 const reloadOk = async (): Promise<ReloadOutcome> => ({ ok: true });
 
+/** `reload` null: started without --web.enable-lifecycle. */
 async function start(
   scraper: Scraper,
   ready = true,
-  reload: () => Promise<ReloadOutcome> = reloadOk,
+  reload: (() => Promise<ReloadOutcome>) | null = reloadOk,
 ): Promise<Harness> {
   const logLines: Record<string, unknown>[] = [];
   const destination = new Writable({
@@ -80,7 +81,13 @@ async function start(
   });
   const logger = createLogger({ level: 'debug', destination });
   const exporterMetrics = new ExporterMetrics();
-  const app = createApp({ current: () => ({ scraper, config }), reload, exporterMetrics, logger, ready: () => ready });
+  const app = createApp({
+    current: () => ({ scraper, config }),
+    ...(reload === null ? {} : { reload }),
+    exporterMetrics,
+    logger,
+    ready: () => ready,
+  });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });
   servers.push(server);
   const { port } = server.address() as AddressInfo;
@@ -222,6 +229,15 @@ describe('other routes', () => {
 });
 
 describe('/-/reload', () => {
+  it('without --web.enable-lifecycle POST is a 403 and reloads nothing', async () => {
+    const { baseUrl } = await start(healthyScraper(), true, null);
+    const response = await fetch(`${baseUrl}/-/reload`, { method: 'POST' });
+    expect([response.status, await response.text()]).toEqual([
+      403,
+      'lifecycle API is not enabled (start with --web.enable-lifecycle)\n',
+    ]);
+  });
+
   it('POST reloads and answers 200 ok', async () => {
     let reloads = 0;
     const { baseUrl } = await start(healthyScraper(), true, async () => {

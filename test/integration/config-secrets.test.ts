@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ExporterHandle, REPO_ROOT, startExporter, stopAllExporters } from '../support/exporter-process.js';
+import { OTHER_SECRET_CASES, SECRET_TOKEN, YAML_ERROR_CASES } from '../support/yaml-secret-cases.js';
+
+const ALL_CASES = Object.entries({ ...YAML_ERROR_CASES, ...OTHER_SECRET_CASES });
+/** A valid config; the daemon port has nothing listening (the test is about config errors, not scrapes). */
+const GOOD_CONFIG =
+  'daemons:\n  - name: only\n    host: 127.0.0.1\n    port: 9\n    username: exporter\n    password: fine\n';
+const RELOAD_METRIC = 'deluge_exporter_config_last_reload_successful';
+
+/** Runs the CLI once with `--config file`; resolves with its exit code and everything it wrote. */
+function runOnce(configPath: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--config', configPath], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
+}
+
+describe('a password in a broken YAML config never leaves the process', () => {
+  let workDir: string;
+  let exporter: ExporterHandle;
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'deluge-exporter-secrets-'));
+    exporter = await startExporter({ configYaml: GOOD_CONFIG, args: ['--web.enable-lifecycle'] });
+  });
+
+  afterAll(async () => {
+    await stopAllExporters();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('at start-up: exit 1 with file, line and column on stderr, never the token', { timeout: 180_000 }, async () => {
+    const queue = [...ALL_CASES];
+    const run = async () => {
+      for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
+        const [name, text] = entry;
+        const path = join(workDir, `${name.replaceAll(' ', '-')}.yaml`);
+        writeFileSync(path, text);
+        const { code, output } = await runOnce(path);
+        expect([name, code]).toEqual([name, 1]);
+        expect(output).toContain(`deluge-exporter: ${path}: `);
+        expect(output).not.toContain(SECRET_TOKEN);
+      }
+    };
+    await Promise.all([run(), run(), run()]);
+  });
+
+  it('on reload (POST /-/reload and SIGHUP): answers, logs and pages stay clean', { timeout: 120_000 }, async () => {
+    const configPath = exporter.configPath ?? '';
+    const answers: string[] = [];
+    for (const [name, text] of ALL_CASES) {
+      writeFileSync(configPath, text);
+      const response = await fetch(`${exporter.url}/-/reload`, { method: 'POST' });
+      const body = await response.text();
+      expect([name, response.status]).toEqual([name, 500]);
+      expect(body).toContain(`${configPath}: `);
+      answers.push(body);
+
+      const errorsBefore = exporter.logLines().filter((line) => line.msg === 'config reload failed').length;
+      process.kill(exporter.pid as number, 'SIGHUP');
+      while (exporter.logLines().filter((line) => line.msg === 'config reload failed').length === errorsBefore) {
+        await sleep(20);
+      }
+      for (const path of ['/', '/healthz', '/readyz', '/-/reload', '/nope']) {
+        const page = await fetch(`${exporter.url}${path}`);
+        answers.push(`${page.status} ${[...page.headers].join(' ')} ${await page.text()}`);
+      }
+    }
+    for (const path of ['/metrics', '/probe?target=only']) {
+      const page = await fetch(`${exporter.url}${path}`);
+      answers.push(`${page.status} ${[...page.headers].join(' ')} ${await page.text()}`);
+    }
+    const metrics = await exporter.scrape();
+    expect(metrics.exposition.samples.find((sample) => sample.name === RELOAD_METRIC)?.value).toBe(0);
+    // Every case was logged (POST and SIGHUP each), and nothing anywhere holds the token.
+    const failures = exporter.logLines().filter((line) => line.msg === 'config reload failed');
+    expect(failures).toHaveLength(ALL_CASES.length * 2);
+    expect(answers.join('\n')).not.toContain(SECRET_TOKEN);
+    expect(exporter.output()).not.toContain(SECRET_TOKEN);
+  });
+});
