@@ -8,11 +8,17 @@ import type { ExporterConfig } from './config/types.js';
 import { ExporterMetrics } from './exporter-metrics.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
 import { ExporterStateHolder } from './reload.js';
-import { createApp, type ListenAddress, ListenAddressError, listen, parseListenAddress } from './server.js';
+import {
+  createApp,
+  DEFAULT_LISTEN_ADDRESS,
+  type ListenAddress,
+  ListenAddressError,
+  listen,
+  parseListenAddress,
+} from './server.js';
 import { VERSION } from './version.js';
 
 const PROGRAM = 'deluge-exporter';
-const DEFAULT_LISTEN_ADDRESS = ':9354';
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 
 const EXIT_OK = 0;

@@ -41,6 +41,9 @@ const SCRAPE_TIMEOUT_HEADER = 'X-Prometheus-Scrape-Timeout-Seconds';
 const ROUTES = ['/', '/metrics', '/probe', '/healthz', '/readyz'] as const;
 const RELOAD_ROUTE = '/-/reload';
 
+/** `--web.listen-address` when not given: port 9354 on all interfaces. */
+export const DEFAULT_LISTEN_ADDRESS = ':9354';
+
 /**
  * Parses `HOST:PORT`, `:PORT` or `[IPv6]:PORT` (port 0..65535; 0 picks a free port).
  * @throws {ListenAddressError} naming the bad value
