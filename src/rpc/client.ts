@@ -9,6 +9,7 @@ import {
   DelugeAuthError,
   DelugeCertificatePinError,
   DelugeConnectionError,
+  DelugeLimitError,
   DelugeRemoteError,
   DelugeRpcError,
   DelugeTimeoutError,
@@ -51,9 +52,13 @@ export interface DelugeClientEvents {
   disconnected: [reason: DelugeRpcError | undefined];
 }
 
-/** Failures that another attempt within the same call cannot fix. */
+/** Failures that another attempt within the same call cannot fix (a peer that broke a limit would again). */
 function isPermanent(error: Error): boolean {
-  return error instanceof DelugeRemoteError || error instanceof DelugeCertificatePinError;
+  return (
+    error instanceof DelugeRemoteError ||
+    error instanceof DelugeCertificatePinError ||
+    error instanceof DelugeLimitError
+  );
 }
 
 function unwrap(settled: Settled<unknown>): unknown {
@@ -154,13 +159,11 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
       throw new RangeError(`deluge port ${String(options.port)} is not an integer in 1…65535`);
     }
     this.limits = resolveFrameLimits({
+      ...options.decodeLimits,
       maxFrameBytes: options.maxFrameBytes,
       maxInflatedBytes: options.maxInflatedBytes,
+      maxInflateRatio: options.maxInflateRatio,
     });
-    for (const [name, value] of Object.entries(this.limits)) {
-      if (!Number.isInteger(value) || value < 1)
-        throw new RangeError(`${name} ${String(value)} is not a positive integer`);
-    }
     this.tls = resolveTls(options.tls);
     this.options = options;
   }
@@ -308,6 +311,7 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
           { method: 'daemon.login' },
         );
       }
+      connection.loggedIn();
       const interest = this.options.eventInterest ?? [];
       if (interest.length > 0) {
         this.connectPhase = 'subscribing to events';

@@ -13,7 +13,7 @@ import {
   DelugeTimeoutError,
   DelugeWrappedError,
 } from './errors.js';
-import { encodeFrame, FrameDecoder, type FrameLimits } from './framing.js';
+import { encodeFrame, FrameDecoder, type FrameLimits, handshakeLimits } from './framing.js';
 import type { RencodeValue } from './rencode.js';
 import { checkPinnedCertificate, type ResolvedTls } from './tls.js';
 import type { ClientInstrumentation, DelugeEvent, RpcRequest, Settled } from './types.js';
@@ -28,6 +28,7 @@ export interface OpenConnectionOptions {
   readonly host: string;
   readonly port: number;
   readonly tls: ResolvedTls;
+  /** The limits once logged in; until {@link DelugeConnection.loggedIn}, the stricter handshake limits apply. */
   readonly limits: FrameLimits;
   /** Aborting before the TLS handshake completes fails the open with DelugeTimeoutError. */
   readonly signal?: AbortSignal | undefined;
@@ -108,7 +109,7 @@ export class DelugeConnection {
     private readonly socket: TLSSocket,
     private readonly options: OpenConnectionOptions,
   ) {
-    this.decoder = new FrameDecoder(options.limits);
+    this.decoder = new FrameDecoder(handshakeLimits(options.limits));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) =>
       this.destroy(
@@ -231,6 +232,11 @@ export class DelugeConnection {
     instrumentation?.sentBytes?.(frame.length);
     for (const request of requests) instrumentation?.request?.(request.method);
     return promises;
+  }
+
+  /** Login succeeded: frames from now on get the session limits instead of the handshake limits. */
+  loggedIn(): void {
+    this.decoder.setLimits(this.options.limits);
   }
 
   /** Closes the socket; pending calls reject with DelugeConnectionError. Idempotent. */

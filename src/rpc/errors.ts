@@ -47,9 +47,27 @@ export class DelugeCertificatePinError extends DelugeConnectionError {
 
 /** The peer sent bytes that are not a valid Deluge 2.x message, or broke a size limit. */
 export class DelugeProtocolError extends DelugeRpcError {
-  override readonly name = 'DelugeProtocolError';
+  override readonly name: string = 'DelugeProtocolError';
   readonly kind = 'protocol' as const;
-  readonly code = 'DELUGE_ERR_PROTOCOL';
+  readonly code: string = 'DELUGE_ERR_PROTOCOL';
+}
+
+/**
+ * A frame broke one of the client's limits (frame size, inflated size or ratio, or the decoding
+ * budget). `limit` names it as the client option does (e.g. `maxValues`), `maximum` is its value.
+ * The connection is dropped: the rest of the stream cannot be trusted.
+ */
+export class DelugeLimitError extends DelugeProtocolError {
+  override readonly name = 'DelugeLimitError';
+  override readonly code = 'DELUGE_ERR_LIMIT';
+  constructor(
+    message: string,
+    readonly limit: string,
+    readonly maximum: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /**

@@ -3,8 +3,16 @@
  * Pure byte handling; no sockets.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
-import { DelugeProtocolError } from './errors.js';
-import { decode, encode, type RencodeInput, type RencodeValue } from './rencode.js';
+import { DelugeLimitError, DelugeProtocolError } from './errors.js';
+import {
+  decodeWithin,
+  encode,
+  type RencodeDecodeLimits,
+  type RencodeInput,
+  RencodeLimitError,
+  type RencodeValue,
+  resolveDecodeLimits,
+} from './rencode.js';
 
 /** The only protocol version byte Deluge 2.x speaks. */
 export const PROTOCOL_VERSION = 0x01;
@@ -13,18 +21,67 @@ export const FRAME_HEADER_BYTES = 5;
 /** Default largest compressed body accepted: 64 MiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-/** Size limits applied to every frame received. */
-export interface FrameLimits {
+/** Default largest inflated-to-compressed size ratio (a status answer deflates about 6:1). */
+export const DEFAULT_MAX_INFLATE_RATIO = 100;
+/** A body may always inflate to this much, whatever its ratio (tiny frames compress oddly). */
+export const INFLATE_RATIO_FLOOR_BYTES = 1024 * 1024;
+
+/** Size limits applied to every frame received, and the decoding budget of its payload. */
+export interface FrameLimits extends RencodeDecodeLimits {
   /** Largest compressed body, checked from the header before the body is buffered. */
   readonly maxFrameBytes: number;
   /** Largest inflated body; inflating stops as soon as it is exceeded (zip-bomb guard). */
   readonly maxInflatedBytes: number;
+  /**
+   * Largest inflated size as a multiple of the compressed size (above {@link INFLATE_RATIO_FLOOR_BYTES}):
+   * zlib reaches ~1000:1 on repeated bytes, real answers ~6:1, so a bomb stops early, before its
+   * bytes are decoded.
+   */
+  readonly maxInflateRatio: number;
 }
 
-/** Fills in defaults: 64 MiB compressed, 4 × that inflated. */
+/**
+ * Fills in defaults (64 MiB compressed, 4 × that inflated, ratio 100, {@link DEFAULT_DECODE_LIMITS}).
+ * @throws RangeError naming a limit that is not a positive integer.
+ */
 export function resolveFrameLimits(limits?: Partial<FrameLimits>): FrameLimits {
   const maxFrameBytes = limits?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  return { maxFrameBytes, maxInflatedBytes: limits?.maxInflatedBytes ?? 4 * maxFrameBytes };
+  const sizes = {
+    maxFrameBytes,
+    maxInflatedBytes: limits?.maxInflatedBytes ?? 4 * maxFrameBytes,
+    maxInflateRatio: limits?.maxInflateRatio ?? DEFAULT_MAX_INFLATE_RATIO,
+  };
+  for (const [name, value] of Object.entries(sizes)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  return { ...sizes, ...resolveDecodeLimits(limits) };
+}
+
+/**
+ * The limits before login, whose answers are tiny (`daemon.info` is a version string,
+ * `daemon.login` an integer, an error a short traceback): anything that answers at a daemon's
+ * address gets this little to work with. Each is also capped by the session's own limit.
+ */
+export const HANDSHAKE_LIMITS: FrameLimits = Object.freeze({
+  maxFrameBytes: 64 * 1024,
+  maxInflatedBytes: 256 * 1024,
+  maxInflateRatio: DEFAULT_MAX_INFLATE_RATIO,
+  maxDepth: 8,
+  maxValues: 256,
+  maxContainers: 32,
+  maxContainerEntries: 64,
+  maxStringBytes: 64 * 1024,
+});
+
+/** The stricter of the handshake limits and `session`, limit by limit. */
+export function handshakeLimits(session: FrameLimits): FrameLimits {
+  const strictest = { ...session };
+  for (const name of Object.keys(HANDSHAKE_LIMITS) as (keyof FrameLimits)[]) {
+    strictest[name as keyof typeof strictest] = Math.min(session[name], HANDSHAKE_LIMITS[name]);
+  }
+  return strictest;
 }
 
 /** Encodes one payload as a complete wire frame (header included). */
@@ -50,7 +107,7 @@ export function formatByteLimit(bytes: number): string {
  * decoder must be discarded with its connection.
  */
 export class FrameDecoder {
-  private readonly limits: FrameLimits;
+  private limits: FrameLimits;
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** Body length of the frame whose header has been read, or undefined while awaiting a header. */
@@ -60,10 +117,15 @@ export class FrameDecoder {
     this.limits = resolveFrameLimits(limits);
   }
 
+  /** Applies `limits` from the next frame on (e.g. the session limits once logged in). */
+  setLimits(limits: FrameLimits): void {
+    this.limits = limits;
+  }
+
   /**
    * Adds received bytes and decodes every frame they complete.
-   * @throws DelugeProtocolError on a wrong version byte, an over-limit frame, or a body that does not
-   * inflate or rencode-decode.
+   * @throws DelugeLimitError for a frame that breaks a limit; DelugeProtocolError on a wrong version
+   * byte or a body that does not inflate or rencode-decode.
    */
   push(chunk: Buffer): RencodeValue[] {
     if (chunk.length > 0) {
@@ -92,32 +154,50 @@ export class FrameDecoder {
       );
     }
     const length = header.readUInt32BE(1);
-    if (length > this.limits.maxFrameBytes) {
-      throw new DelugeProtocolError(
-        `frame body of ${length} bytes exceeds ${formatByteLimit(this.limits.maxFrameBytes)} limit (max_frame_bytes)`,
+    const { maxFrameBytes } = this.limits;
+    if (length > maxFrameBytes) {
+      throw new DelugeLimitError(
+        `frame body of ${length} bytes exceeds ${formatByteLimit(maxFrameBytes)} limit (maxFrameBytes)`,
+        'maxFrameBytes',
+        maxFrameBytes,
       );
     }
     return length;
   }
 
   private decodeBody(body: Buffer): RencodeValue {
+    const { maxInflatedBytes, maxInflateRatio } = this.limits;
+    const byRatio = Math.max(INFLATE_RATIO_FLOOR_BYTES, body.length * maxInflateRatio);
+    const maxOutputLength = Math.min(maxInflatedBytes, byRatio);
     let inflated: Buffer;
     try {
-      inflated = inflateSync(body, { maxOutputLength: this.limits.maxInflatedBytes });
+      inflated = inflateSync(body, { maxOutputLength });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new DelugeProtocolError(
-          `inflated frame exceeds ${formatByteLimit(this.limits.maxInflatedBytes)} limit (max_inflated_bytes)`,
-          { cause: error },
-        );
+        throw byRatio < maxInflatedBytes
+          ? new DelugeLimitError(
+              `frame body of ${body.length} bytes inflates to more than ${maxInflateRatio} times its size (maxInflateRatio)`,
+              'maxInflateRatio',
+              maxInflateRatio,
+              { cause: error },
+            )
+          : new DelugeLimitError(
+              `inflated frame exceeds ${formatByteLimit(maxInflatedBytes)} limit (maxInflatedBytes)`,
+              'maxInflatedBytes',
+              maxInflatedBytes,
+              { cause: error },
+            );
       }
       throw new DelugeProtocolError(`frame body is not valid zlib data: ${(error as Error).message}`, {
         cause: error,
       });
     }
     try {
-      return decode(inflated);
+      return decodeWithin(inflated, this.limits);
     } catch (error) {
+      if (error instanceof RencodeLimitError) {
+        throw new DelugeLimitError(`frame refused: ${error.message}`, error.limit, error.maximum, { cause: error });
+      }
       throw new DelugeProtocolError(`frame body is not valid rencode: ${(error as Error).message}`, { cause: error });
     }
   }

@@ -46,14 +46,8 @@ export type RencodeInput =
   | { readonly [key: string]: RencodeInput | undefined }
   | ReadonlyMap<RencodeInput, RencodeInput>;
 
-/** Why a byte sequence is not valid rencode. */
-export type RencodeDecodeErrorCode =
-  | 'TRUNCATED'
-  | 'UNKNOWN_TYPE'
-  | 'BAD_LENGTH'
-  | 'BAD_INTEGER'
-  | 'TOO_DEEP'
-  | 'TRAILING';
+/** Why a byte sequence is not valid rencode, or (`LIMIT`) would cost more than the decoding budget allows. */
+export type RencodeDecodeErrorCode = 'TRUNCATED' | 'UNKNOWN_TYPE' | 'BAD_LENGTH' | 'BAD_INTEGER' | 'LIMIT' | 'TRAILING';
 
 /** The input is not valid rencode. `offset` is the byte position where decoding failed. */
 export class RencodeDecodeError extends Error {
@@ -79,10 +73,54 @@ export class RencodeEncodeError extends Error {
   }
 }
 
+/**
+ * What decoding one value may allocate. Each count is checked before the allocation it guards, so
+ * a few bytes that claim (or repeat) a lot fail fast instead of filling the heap. Every limit is a
+ * positive integer; see {@link DEFAULT_DECODE_LIMITS}.
+ */
+export interface RencodeDecodeLimits {
+  /** Deepest container nesting (a list holding a list is depth 2). At most 1000 (the decoder recurses). */
+  readonly maxDepth: number;
+  /** Decoded values of any kind: every scalar, string, list, dict and dict key counts one. */
+  readonly maxValues: number;
+  /** Lists and dicts together (each costs an object even when empty). */
+  readonly maxContainers: number;
+  /** Items of any one list, entries of any one dict. */
+  readonly maxContainerEntries: number;
+  /** Bytes of all strings together, dict keys included, as UTF-8 on the wire. */
+  readonly maxStringBytes: number;
+}
+
+/**
+ * Defaults sized for the largest answer an exporter asks for: `core.get_torrents_status` of 100,000
+ * torrents with ~26 keys each is 5.4 million values, 100,000 containers in a 100,000-entry dict and
+ * 42 MB of strings, so every limit leaves at least 3× room (5× for containers, 10× for the entries
+ * of one container).
+ */
+export const DEFAULT_DECODE_LIMITS: RencodeDecodeLimits = Object.freeze({
+  maxDepth: 100,
+  maxValues: 16_000_000,
+  maxContainers: 500_000,
+  maxContainerEntries: 1_000_000,
+  maxStringBytes: 128 * 1024 * 1024,
+});
+
+/** The decoding budget was exceeded: `limit` names it, `maximum` is its value. */
+export class RencodeLimitError extends RencodeDecodeError {
+  constructor(
+    readonly limit: keyof RencodeDecodeLimits,
+    readonly maximum: number,
+    offset: number,
+    what: string,
+  ) {
+    super('LIMIT', offset, `more than ${maximum} ${what} (limit ${limit})`);
+  }
+}
+
 /** Options of {@link decode}. */
 export interface RencodeDecodeOptions {
-  /** Deepest container nesting accepted; deeper input fails with `TOO_DEEP`. Integer 1…1000, default 100. */
-  maxDepth?: number;
+  /** The decoding budget; unset limits keep {@link DEFAULT_DECODE_LIMITS}. */
+  limits?: Partial<RencodeDecodeLimits>;
   /** Ignore bytes after the first value (what Deluge itself does). Default false: they fail with `TRAILING`. */
   allowTrailing?: boolean;
 }
@@ -118,7 +156,6 @@ const CHR_NINE = 57;
 const MAX_INT_LENGTH = 64;
 /** Length prefixes have at most this many digits (a frame body is < 4 GiB, i.e. 10 digits). */
 const MAX_LENGTH_DIGITS = 10;
-const DEFAULT_MAX_DEPTH = 100;
 const MAX_MAX_DEPTH = 1000;
 /** Guards the recursive encoder against cyclic input. */
 const MAX_ENCODE_DEPTH = 1000;
@@ -374,22 +411,41 @@ class Writer {
 // Decoder
 
 /**
- * Decodes exactly one rencode value from `bytes`.
+ * Fills in {@link DEFAULT_DECODE_LIMITS} for unset limits and checks them.
+ * @throws RangeError naming a limit that is not a positive integer (or a `maxDepth` above 1000).
+ */
+export function resolveDecodeLimits(limits: Partial<RencodeDecodeLimits> = {}): RencodeDecodeLimits {
+  const resolved: { -readonly [K in keyof RencodeDecodeLimits]: number } = { ...DEFAULT_DECODE_LIMITS };
+  for (const name of Object.keys(DEFAULT_DECODE_LIMITS) as (keyof RencodeDecodeLimits)[]) {
+    const value = limits[name] ?? DEFAULT_DECODE_LIMITS[name];
+    const ceiling = name === 'maxDepth' ? MAX_MAX_DEPTH : Number.MAX_SAFE_INTEGER;
+    if (!Number.isInteger(value) || value < 1 || value > ceiling) {
+      throw new RangeError(`${name} must be an integer from 1 to ${ceiling}, got ${value}`);
+    }
+    resolved[name] = value;
+  }
+  return resolved;
+}
+
+/**
+ * Decodes exactly one rencode value from `bytes`, within the budget of `options.limits`.
  *
  * @throws RencodeDecodeError for any malformed input (never another error for bad bytes):
  *   `TRUNCATED` input ends early; `UNKNOWN_TYPE` unused type code (45–48, 58) or a terminator (127)
  *   where a value should start; `BAD_LENGTH` malformed string length prefix; `BAD_INTEGER` malformed or ≥ 64-character
- *   CHR_INT literal; `TOO_DEEP` nesting beyond `maxDepth`; `TRAILING` bytes after the value.
- * @throws RangeError when `options.maxDepth` is not an integer in 1…1000.
+ *   CHR_INT literal; `LIMIT` (a {@link RencodeLimitError}) the input needs more than a decoding limit
+ *   allows; `TRAILING` bytes after the value.
+ * @throws RangeError when a limit is out of range (see {@link resolveDecodeLimits}).
  */
 export function decode(bytes: Uint8Array, options: RencodeDecodeOptions = {}): RencodeValue {
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-  if (!Number.isInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_MAX_DEPTH) {
-    throw new RangeError(`maxDepth must be an integer from 1 to ${MAX_MAX_DEPTH}, got ${maxDepth}`);
-  }
-  const reader = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), maxDepth);
+  return decodeWithin(bytes, resolveDecodeLimits(options.limits), options.allowTrailing ?? false);
+}
+
+/** {@link decode} with limits already resolved (callers that decode many frames check them once). */
+export function decodeWithin(bytes: Uint8Array, limits: RencodeDecodeLimits, allowTrailing = false): RencodeValue {
+  const reader = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits);
   const value = reader.value(0);
-  if (!options.allowTrailing && reader.pos !== bytes.byteLength) {
+  if (!allowTrailing && reader.pos !== bytes.byteLength) {
     throw new RencodeDecodeError('TRAILING', reader.pos, `${bytes.byteLength - reader.pos} byte(s) after the value`);
   }
   return value;
@@ -456,13 +512,34 @@ class Reader {
   pos = 0;
   private readonly end: number;
   private readonly view: DataView;
+  private readonly maxDepth: number;
+  private readonly maxEntries: number;
+  /** What is left of the budget; each goes below zero only on the way to throwing. */
+  private valuesLeft: number;
+  private containersLeft: number;
+  private stringBytesLeft: number;
 
   constructor(
     private readonly buf: Buffer,
-    private readonly maxDepth: number,
+    private readonly limits: RencodeDecodeLimits,
   ) {
     this.end = buf.length;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.maxDepth = limits.maxDepth;
+    this.maxEntries = limits.maxContainerEntries;
+    this.valuesLeft = limits.maxValues;
+    this.containersLeft = limits.maxContainers;
+    this.stringBytesLeft = limits.maxStringBytes;
+  }
+
+  /** Takes `length` string bytes from the budget, for the string at `offset`. */
+  private chargeString(length: number, offset: number): void {
+    this.stringBytesLeft -= length;
+    if (this.stringBytesLeft < 0) throw this.overLimit('maxStringBytes', offset, 'string bytes');
+  }
+
+  private overLimit(limit: keyof RencodeDecodeLimits, offset: number, what: string): RencodeLimitError {
+    return new RencodeLimitError(limit, this.limits[limit], offset, what);
   }
 
   /** Moves past `count` bytes and returns where they start; fails unless they are all there. */
@@ -477,6 +554,7 @@ class Reader {
   value(depth: number): RencodeValue {
     const start = this.pos;
     if (start >= this.end) throw truncated(start, 1, 0);
+    if (--this.valuesLeft < 0) throw this.overLimit('maxValues', start, 'values');
     const code = this.buf[start]!;
     this.pos = start + 1;
     if (code < INT_POS_FIXED_COUNT) return code;
@@ -582,6 +660,7 @@ class Reader {
 
   private text(length: number): string {
     const start = this.take(length);
+    this.chargeString(length, start);
     if (length === 0) return '';
     if (length <= CACHED_STRING_MAX_BYTES) return valueCache.get(this.buf, start, length);
     return this.buf.toString('utf8', start, start + length);
@@ -593,6 +672,8 @@ class Reader {
     if (at < this.end) {
       const length = this.buf[at]! - STR_FIXED_START;
       if (length > 0 && length <= CACHED_STRING_MAX_BYTES && this.end - at > length) {
+        if (--this.valuesLeft < 0) throw this.overLimit('maxValues', at, 'values');
+        this.chargeString(length, at);
         this.pos = at + 1 + length;
         return keyCache.get(this.buf, at + 1, length);
       }
@@ -600,11 +681,22 @@ class Reader {
     return this.value(depth);
   }
 
-  private enter(depth: number, start: number): number {
-    if (depth >= this.maxDepth) {
-      throw new RencodeDecodeError('TOO_DEEP', start, `containers nested deeper than ${this.maxDepth}`);
-    }
+  /**
+   * Accounts for a container starting at `start` with `count` entries (-1: terminated, counted as
+   * they come); returns the depth of its items.
+   */
+  private enter(depth: number, start: number, count: number): number {
+    if (depth >= this.maxDepth) throw this.overLimit('maxDepth', start, 'levels of nesting');
+    if (--this.containersLeft < 0) throw this.overLimit('maxContainers', start, 'lists and dicts');
+    if (count > this.maxEntries) throw this.overLimit('maxContainerEntries', start, 'entries in one container');
+    // Each item is at least one more value: refuse before allocating room for them.
+    if (count > this.valuesLeft) throw this.overLimit('maxValues', start, 'values');
     return depth + 1;
+  }
+
+  /** Fails once a terminated container at `start` is about to get more than the entry limit. */
+  private checkEntries(entries: number, start: number): void {
+    if (entries >= this.maxEntries) throw this.overLimit('maxContainerEntries', start, 'entries in one container');
   }
 
   /** True (and consumed) when a terminated container ends here. */
@@ -618,14 +710,17 @@ class Reader {
 
   /** `count` items, or items up to 0x7F when `count` is -1. */
   private list(count: number, start: number, depth: number): RencodeValue[] {
-    const inner = this.enter(depth, start);
+    const inner = this.enter(depth, start, count);
     if (count >= 0) {
       const items = new Array<RencodeValue>(count);
       for (let i = 0; i < count; i++) items[i] = this.value(inner);
       return items;
     }
     const items: RencodeValue[] = [];
-    while (!this.atTerminator()) items.push(this.value(inner));
+    while (!this.atTerminator()) {
+      this.checkEntries(items.length, start);
+      items.push(this.value(inner));
+    }
     return items;
   }
 
@@ -635,11 +730,12 @@ class Reader {
    * which differs from wire order only for integer-like string keys).
    */
   private dict(count: number, start: number, depth: number): RencodeDict | Map<RencodeValue, RencodeValue> {
-    const inner = this.enter(depth, start);
+    const inner = this.enter(depth, start, count);
     const dict: RencodeDict = {};
     for (let i = 0; count < 0 ? !this.atTerminator() : i < count; i++) {
+      if (count < 0) this.checkEntries(i, start);
       const key = this.key(inner);
-      if (typeof key !== 'string') return this.mapRest(dict, key, count < 0 ? -1 : count - i - 1, inner);
+      if (typeof key !== 'string') return this.mapRest(dict, key, count < 0 ? -1 : count - i - 1, inner, start, i);
       const item = this.value(inner);
       if (key === '__proto__') {
         Object.defineProperty(dict, key, { value: item, writable: true, enumerable: true, configurable: true });
@@ -653,17 +749,21 @@ class Reader {
   /**
    * Finishes a dict whose key `firstKey` is not a string as a `Map`: the entries decoded so far (in
    * object key order, which differs from wire order only for integer-like string keys), then
-   * `firstKey` and its value, then `remaining` more entries (up to 0x7F when -1).
+   * `firstKey` and its value, then `remaining` more entries (up to 0x7F when -1). `start` is where
+   * the dict starts and `done` the entries before `firstKey`, for the entry limit.
    */
   private mapRest(
     dict: RencodeDict,
     firstKey: RencodeValue,
     remaining: number,
     depth: number,
+    start: number,
+    done: number,
   ): Map<RencodeValue, RencodeValue> {
     const map = new Map<RencodeValue, RencodeValue>(Object.entries(dict));
     map.set(firstKey, this.value(depth));
-    for (let i = 0; remaining < 0 ? !this.atTerminator() : i < remaining; i++) {
+    for (let i = done + 1; remaining < 0 ? !this.atTerminator() : i <= done + remaining; i++) {
+      if (remaining < 0) this.checkEntries(i, start);
       const key = this.key(depth);
       map.set(key, this.value(depth));
     }

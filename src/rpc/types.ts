@@ -1,4 +1,4 @@
-import type { RencodeInput, RencodeValue } from './rencode.js';
+import type { RencodeDecodeLimits, RencodeInput, RencodeValue } from './rencode.js';
 
 /** One remote call: method name, positional and keyword arguments. `T` is the decoded result type. */
 export interface RpcRequest<T = unknown> {
@@ -78,6 +78,15 @@ export interface DelugeClientOptions {
   maxFrameBytes?: number;
   /** Largest inflated body accepted. Default 4 × maxFrameBytes. */
   maxInflatedBytes?: number;
+  /** Largest inflated size as a multiple of the compressed size (above 1 MiB). Default 100. */
+  maxInflateRatio?: number;
+  /**
+   * What decoding one frame may allocate (values, containers, entries per container, string bytes,
+   * depth); unset limits keep `DEFAULT_DECODE_LIMITS`. Before login, far smaller limits apply
+   * (`HANDSHAKE_LIMITS`). Breaking a limit fails pending calls with DelugeLimitError and drops the
+   * connection.
+   */
+  decodeLimits?: Partial<RencodeDecodeLimits>;
   /** Event names passed to `daemon.set_event_interest` after every login. */
   eventInterest?: readonly string[];
   instrumentation?: ClientInstrumentation;

@@ -61,7 +61,7 @@ export type FakeFault =
   | { readonly kind: 'hang' }
   | { readonly kind: 'delay'; readonly ms: number }
   | { readonly kind: 'drop' }
-  | { readonly kind: 'garbage'; readonly bytes?: Buffer };
+  | { readonly kind: 'garbage'; readonly bytes?: Buffer | ((request: ReceivedRequest) => Buffer) };
 
 /** One call as received. */
 export interface ReceivedRequest {
@@ -348,7 +348,8 @@ class FakeDaemonServer implements FakeDaemon {
       return;
     }
     if (fault?.kind === 'garbage') {
-      session.socket.write(fault.bytes ?? DEFAULT_GARBAGE);
+      const bytes = typeof fault.bytes === 'function' ? fault.bytes(request) : fault.bytes;
+      session.socket.write(bytes ?? DEFAULT_GARBAGE);
       return;
     }
     const started =

@@ -2,15 +2,24 @@ import { execFileSync } from 'node:child_process';
 import { deflateSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DelugeProtocolError } from '../../../src/rpc/errors.js';
+import { DelugeLimitError, DelugeProtocolError } from '../../../src/rpc/errors.js';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   encodeFrame,
   FrameDecoder,
+  type FrameLimits,
   formatByteLimit,
+  HANDSHAKE_LIMITS,
+  handshakeLimits,
   resolveFrameLimits,
 } from '../../../src/rpc/framing.js';
-import { encode, RencodeDecodeError, type RencodeInput } from '../../../src/rpc/rencode.js';
+import {
+  DEFAULT_DECODE_LIMITS,
+  encode,
+  RencodeDecodeError,
+  type RencodeInput,
+  RencodeLimitError,
+} from '../../../src/rpc/rencode.js';
 
 /** deluge/tests/test_transfer.py's frame: (0, 1, {'key_int': 1242429423}, {'key_str': 'some string'}, {'key_bool': True}). */
 const DELUGE_TEST_FRAME = Buffer.from(
@@ -115,7 +124,7 @@ describe('FrameDecoder', () => {
     const header = frameWithBody(Buffer.alloc(1025)).subarray(0, 5);
     const error = captureError(() => decoder.push(header));
     expect(error).toBeInstanceOf(DelugeProtocolError);
-    expect(error.message).toBe('frame body of 1025 bytes exceeds 1 KiB limit (max_frame_bytes)');
+    expect(error.message).toBe('frame body of 1025 bytes exceeds 1 KiB limit (maxFrameBytes)');
   });
 
   it('accepts a frame exactly at the size limit', () => {
@@ -129,7 +138,41 @@ describe('FrameDecoder', () => {
     expect(bomb.length).toBeLessThan(64 * 1024);
     const error = captureError(() => new FrameDecoder({ maxInflatedBytes: 1024 * 1024 }).push(bomb));
     expect(error).toBeInstanceOf(DelugeProtocolError);
-    expect(error.message).toBe('inflated frame exceeds 1 MiB limit (max_inflated_bytes)');
+    expect(error.message).toBe('inflated frame exceeds 1 MiB limit (maxInflatedBytes)');
+  });
+
+  it('stops inflating at 100 times the compressed size (above 1 MiB), before decoding anything', () => {
+    const bomb = frameWithBody(deflateSync(Buffer.alloc(8 * 1024 * 1024, 0xc0)));
+    const error = captureError(() => new FrameDecoder().push(bomb));
+    expect(error).toBeInstanceOf(DelugeLimitError);
+    expect((error as DelugeLimitError).limit).toBe('maxInflateRatio');
+    expect(error.message).toMatch(
+      /^frame body of \d+ bytes inflates to more than 100 times its size \(maxInflateRatio\)$/,
+    );
+    // A small body may inflate to 1 MiB whatever its ratio.
+    const small = frameWithBody(deflateSync(encode('a'.repeat(1000 * 1000))));
+    expect(new FrameDecoder().push(small)).toEqual(['a'.repeat(1000 * 1000)]);
+  });
+
+  it('refuses a payload over the decoding budget with DelugeLimitError naming the limit', () => {
+    const frame = encodeFrame([1, 2, Array.from({ length: 300 }, () => [])]);
+    const error = captureError(() => new FrameDecoder({ maxContainers: 100 }).push(frame));
+    expect(error).toBeInstanceOf(DelugeLimitError);
+    expect((error as DelugeLimitError).limit).toBe('maxContainers');
+    expect((error as DelugeLimitError).maximum).toBe(100);
+    expect(error.message).toMatch(
+      /^frame refused: rencode LIMIT at byte \d+: more than 100 lists and dicts \(limit maxContainers\)$/,
+    );
+    expect(error.cause).toBeInstanceOf(RencodeLimitError);
+  });
+
+  it('applies new limits from the next frame on', () => {
+    const frame = encodeFrame([1, 2, 'x'.repeat(1000)]);
+    const decoder = new FrameDecoder(handshakeLimits(resolveFrameLimits({ maxStringBytes: 100 })));
+    expect(captureError(() => decoder.push(frame))).toBeInstanceOf(DelugeLimitError);
+    const next = new FrameDecoder(resolveFrameLimits({ maxStringBytes: 100 }));
+    next.setLimits(resolveFrameLimits());
+    expect(next.push(frame)).toEqual([[1, 2, 'x'.repeat(1000)]]);
   });
 
   it('names a wrong version byte', () => {
@@ -156,10 +199,29 @@ describe('FrameDecoder', () => {
 describe('limits', () => {
   it('defaults to 64 MiB compressed and four times that inflated', () => {
     expect(resolveFrameLimits()).toEqual({
+      ...DEFAULT_DECODE_LIMITS,
       maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
       maxInflatedBytes: 256 * 1024 * 1024,
+      maxInflateRatio: 100,
     });
-    expect(resolveFrameLimits({ maxFrameBytes: 1000 })).toEqual({ maxFrameBytes: 1000, maxInflatedBytes: 4000 });
+    expect(resolveFrameLimits({ maxFrameBytes: 1000 })).toMatchObject({ maxFrameBytes: 1000, maxInflatedBytes: 4000 });
+  });
+
+  it('refuses a limit that is not a positive integer, naming it', () => {
+    expect(() => resolveFrameLimits({ maxInflateRatio: 0 })).toThrow(/maxInflateRatio/);
+    expect(() => resolveFrameLimits({ maxFrameBytes: Number.NaN })).toThrow(/maxFrameBytes/);
+    expect(() => resolveFrameLimits({ maxContainers: -1 })).toThrow(/maxContainers/);
+  });
+
+  it('holds the handshake to far smaller limits, and never above the session limits', () => {
+    const session = resolveFrameLimits();
+    const handshake = handshakeLimits(session);
+    for (const name of Object.keys(HANDSHAKE_LIMITS) as (keyof FrameLimits)[]) {
+      expect(handshake[name]).toBeLessThanOrEqual(session[name]);
+    }
+    expect(handshake.maxValues).toBe(256);
+    expect(handshake.maxFrameBytes).toBe(64 * 1024);
+    expect(handshakeLimits(resolveFrameLimits({ maxFrameBytes: 1000 })).maxFrameBytes).toBe(1000);
   });
 
   it('formats limits in the largest whole unit', () => {

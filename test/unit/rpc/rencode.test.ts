@@ -7,6 +7,7 @@ import {
   type RencodeDecodeErrorCode,
   RencodeEncodeError,
   type RencodeInput,
+  type RencodeLimitError,
   type RencodeValue,
 } from '../../../src/rpc/rencode.js';
 import { floatArbitrary, intArbitrary, stringArbitrary, valueArbitrary } from './rencode-support.js';
@@ -188,17 +189,20 @@ describe('decode', () => {
     for (const header of [0xc1, 0x3b, 0x67]) {
       const nested = Buffer.alloc(10_000, header);
       const error = decodeError(nested);
-      expect(error.code).toBe('TOO_DEEP');
+      expect(error.code).toBe('LIMIT');
+      expect((error as RencodeLimitError).limit).toBe('maxDepth');
       expect(error.offset).toBe(100);
     }
     const fiveLists = bytes('c1c1c1c1c0');
-    expect(decodeError(fiveLists, { maxDepth: 4 }).code).toBe('TOO_DEEP');
-    expect(decode(fiveLists, { maxDepth: 5 })).toEqual([[[[[]]]]]);
+    expect(decodeError(fiveLists, { limits: { maxDepth: 4 } }).code).toBe('LIMIT');
+    expect(decode(fiveLists, { limits: { maxDepth: 5 } })).toEqual([[[[[]]]]]);
   });
 
-  it('refuses a maxDepth outside 1…1000', () => {
-    expect(() => decode(bytes('00'), { maxDepth: 0 })).toThrow(RangeError);
-    expect(() => decode(bytes('00'), { maxDepth: 1001 })).toThrow(RangeError);
+  it('refuses a maxDepth outside 1…1000 and any other limit below 1', () => {
+    expect(() => decode(bytes('00'), { limits: { maxDepth: 0 } })).toThrow(RangeError);
+    expect(() => decode(bytes('00'), { limits: { maxDepth: 1001 } })).toThrow(RangeError);
+    expect(() => decode(bytes('00'), { limits: { maxValues: 0 } })).toThrow(/maxValues/);
+    expect(() => decode(bytes('00'), { limits: { maxStringBytes: 1.5 } })).toThrow(/maxStringBytes/);
   });
 
   it('reads from a Uint8Array view at an offset', () => {
