@@ -18,7 +18,7 @@ export interface ExporterMetricsOptions {
 }
 
 /**
- * Metrics about the exporter itself (METRICS.md "The exporter itself"), in their own registry, served
+ * Metrics about the exporter itself (docs/metrics.md "The exporter itself"), in their own registry, served
  * only on `/metrics`, never on `/probe`.
  */
 export class ExporterMetrics {
@@ -58,6 +58,12 @@ export class ExporterMetrics {
   readonly #scrapesCoalesced = new Counter({
     name: 'deluge_exporter_scrapes_coalesced_total',
     help: "Scrapes that shared another scrape's in-flight fetch instead of starting their own.",
+    registers: [this.registry],
+  });
+  readonly #skippedItems = new Counter({
+    name: 'deluge_exporter_skipped_items_total',
+    help: 'Items of daemon answers left out, by daemon, collector and reason (invalid_id: a torrent id that is not 40 lowercase hex; invalid_status: a torrent status that is not a dict).',
+    labelNames: ['daemon', 'collector', 'reason'] as const,
     registers: [this.registry],
   });
   readonly #configLoadSuccessful = new Gauge({
@@ -105,6 +111,11 @@ export class ExporterMetrics {
   /** One scrape was served from another scrape's in-flight fetch. */
   scrapeCoalesced(): void {
     this.#scrapesCoalesced.inc();
+  }
+
+  /** `count` items of `daemon`'s answers were left out by `collector` for `reason`. */
+  itemsSkipped(daemon: string, collector: string, reason: string, count: number): void {
+    this.#skippedItems.inc({ daemon, collector, reason }, count);
   }
 
   /** Records the outcome of the last config load or reload. */

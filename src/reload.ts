@@ -1,3 +1,4 @@
+import type { DaemonStatus } from './collector/daemon-session.js';
 import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
 import type { MetricFamily } from './collector/types.js';
 import { ConfigError } from './config/errors.js';
@@ -41,6 +42,10 @@ class DrainableScraper implements Scraper {
       this.#running -= 1;
       if (this.#running === 0) for (const resolve of this.#onIdle.splice(0)) resolve();
     }
+  }
+
+  daemonStatus(): readonly DaemonStatus[] {
+    return this.inner.daemonStatus();
   }
 
   /** Waits for the scrapes running now (and any started meanwhile), then closes the inner scraper. */

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { Registry } from 'prom-client';
-import { familiesToRegistry } from './collector/exposition.js';
+import { EXPOSITION_CONTENT_TYPE, joinExpositions, renderFamilies } from './collector/exposition.js';
 import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
 import { formatHostPort } from './config/host-port.js';
 import type { ExporterConfig } from './config/types.js';
@@ -137,10 +136,9 @@ export function createApp({ current, reload, exporterMetrics, logger, ready }: A
     scrapeRequest: ScrapeRequest,
     withExporterMetrics: boolean,
   ) => {
-    const scrapeRegistry = familiesToRegistry(await scraper.scrape(scrapeRequest));
-    const registry = withExporterMetrics ? Registry.merge([scrapeRegistry, exporterMetrics.registry]) : scrapeRegistry;
-    const body = await registry.metrics();
-    response.status(200).type(registry.contentType).send(body);
+    const daemons = renderFamilies(await scraper.scrape(scrapeRequest));
+    const body = withExporterMetrics ? joinExpositions(daemons, await exporterMetrics.registry.metrics()) : daemons;
+    response.status(200).type(EXPOSITION_CONTENT_TYPE).send(body);
   };
 
   app.get('/metrics', async (request, response) => {

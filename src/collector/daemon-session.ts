@@ -1,15 +1,17 @@
 import type { Logger } from 'pino';
 import type { DaemonConfig, ExporterConfig } from '../config/types.js';
 import type { ExporterMetrics } from '../exporter-metrics.js';
+import { AuthLevel } from '../rpc/api.js';
 import { DelugeClient } from '../rpc/client.js';
-import type { DelugeClientOptions } from '../rpc/types.js';
-import { type DaemonMemory, type DaemonScrapeResult, initialMemory, scrapeDaemon } from './daemon-scrape.js';
+import type { DelugeClientOptions, RpcRequest, Settled } from '../rpc/types.js';
+import { buildBundle, joinAnswers, routeAnswers } from './bundle.js';
+import type { Answers, Collector, CollectorContext, DaemonFacts, Problem, Requests } from './collector.js';
+import { enabledCollectors } from './collectors.js';
 import { classifyEvent, eventFamily, SUBSCRIBED_EVENTS, type TorrentEventCounter } from './events.js';
+import { errorField, FailureLog, shortText } from './failure-log.js';
+import { checkFamilies } from './families.js';
 import { healthFamilies } from './health.js';
 import type { MetricFamily } from './types.js';
-
-/** Deluge's admin level: below it the daemon hides other accounts' torrents. */
-const AUTH_LEVEL_ADMIN = 10;
 
 /** Makes the RPC client of one daemon; tests inject one that points elsewhere. */
 export type ClientFactory = (options: DelugeClientOptions) => DelugeClient;
@@ -20,19 +22,106 @@ export interface DaemonSessionOptions {
   readonly logger: Logger;
   readonly exporterMetrics: ExporterMetrics;
   readonly clientFactory?: ClientFactory;
+  /** Default: the collectors `config` enables. */
+  readonly collectors?: readonly Collector<unknown>[];
   /** Clock in milliseconds since the epoch; injectable for tests. */
   readonly now?: () => number;
 }
 
+/** The last known state of one daemon, for the landing page. */
+export interface DaemonStatus {
+  readonly name: string;
+  /** Outcome of the last scrape; `undefined` before the first one. */
+  readonly up: boolean | undefined;
+  /** When `up` last changed (ms since the epoch). */
+  readonly sinceMs: number | undefined;
+  readonly lastScrapeMs: number | undefined;
+  readonly authLevel: number | undefined;
+  readonly torrentCount: number | undefined;
+  readonly daemonVersion: string | undefined;
+  readonly libtorrentVersion: string | undefined;
+  /** The last failure of a scrape or collector: error class and a short message. */
+  readonly lastError: { readonly type: string; readonly message: string; readonly atMs: number } | undefined;
+}
+
+/** One step of a scrape, for `/probe?debug=true`. Daemon-supplied text in it is already cut short. */
+export type TraceEntry =
+  | { readonly kind: 'joined'; readonly atMs: number }
+  | {
+      readonly kind: 'bundle';
+      readonly step: 'status' | 'follow-up';
+      readonly atMs: number;
+      readonly calls: readonly { readonly method: string; readonly args: string }[];
+    }
+  | {
+      readonly kind: 'answers';
+      readonly step: 'status' | 'follow-up';
+      readonly atMs: number;
+      /** Per call: success, and the size of the answer (entries of a dict or list, characters of a string). */
+      readonly results: readonly { readonly method: string; readonly ok: boolean; readonly size: number }[];
+    }
+  | {
+      readonly kind: 'collector';
+      readonly atMs: number;
+      readonly collector: string;
+      readonly ok: boolean;
+      readonly problems: readonly string[];
+      readonly families: readonly { readonly name: string; readonly samples: number }[];
+    }
+  | { readonly kind: 'failed'; readonly atMs: number; readonly error: string }
+  | { readonly kind: 'deadline'; readonly atMs: number; readonly seconds: number };
+
+/** Receives the trace of one scrape of one daemon. */
+export interface ScrapeTracer {
+  record(daemon: string, entry: TraceEntry): void;
+}
+
+/** What one status fetch produced: the collectors' families and successes, or the failure of the whole fetch. */
+interface FetchResult {
+  readonly families: readonly MetricFamily[];
+  readonly collectorSuccess: Readonly<Record<string, boolean>>;
+  readonly up: boolean;
+}
+
+/** A status fetch in flight; scrapes that find one join it (each with its own deadline). */
+interface Fetch {
+  readonly result: Promise<FetchResult>;
+  readonly tracers: Set<ScrapeTracer>;
+  readonly log: TraceEntry[];
+}
+
+/** Sent instead of a result when a scrape's own deadline passes first. */
+const DEADLINE = Symbol('deadline');
+
+/** A scrape that ended at its deadline while the status bundle was still being answered. */
+export class ScrapeDeadlineError extends Error {
+  override readonly name = 'ScrapeDeadlineError';
+  readonly kind = 'timeout';
+  constructor(readonly seconds: number) {
+    super(`no answer within the scrape deadline of ${seconds} s`);
+  }
+}
+
+function answerSize(value: unknown): number {
+  if (typeof value === 'string' || Array.isArray(value)) return value.length;
+  if (value instanceof Map) return value.size;
+  if (typeof value === 'object' && value !== null) return Object.keys(value).length;
+  return 1;
+}
+
 /**
- * One configured daemon: a persistent, logged-in client, the event counters, what one scrape tells
- * the next (`DaemonMemory`), and at most one status fetch in flight. Concurrent scrapes share it.
+ * One configured daemon: a persistent, logged-in client, the event counters, each collector's state
+ * between scrapes, and at most one status fetch in flight. Concurrent scrapes (`/metrics`, `/probe`)
+ * join the fetch in flight, each with its own deadline; a deadline ends the scrape, not the fetch.
  */
 export class DaemonSession {
   readonly name: string;
   readonly #options: DaemonSessionOptions;
   readonly #client: DelugeClient;
   readonly #logger: Logger;
+  readonly #failures: FailureLog;
+  readonly #collectors: readonly Collector<unknown>[];
+  readonly #states = new Map<string, unknown>();
   readonly #eventCounts: Record<TorrentEventCounter, number> = {
     added: 0,
     removed: 0,
@@ -40,18 +129,29 @@ export class DaemonSession {
     errored: 0,
     state_changed: 0,
   };
-  #memory: DaemonMemory = initialMemory;
-  #inFlight: Promise<MetricFamily[]> | undefined;
-  /** The failure that started the current streak; logged once, cleared on recovery. */
-  #failing = false;
-  /** Collectors that failed in the previous scrape; a failure is logged when it starts, not again. */
-  #failingCollectors = new Set<string>();
+  #inFlight: Fetch | undefined;
+  #status: DaemonStatus;
+  #warnedAuthLevel: number | undefined;
 
   constructor(options: DaemonSessionOptions) {
     const { daemon, config, exporterMetrics } = options;
     this.#options = options;
     this.name = daemon.name;
     this.#logger = options.logger.child({ daemon: daemon.name });
+    this.#failures = new FailureLog(this.#logger);
+    this.#collectors = options.collectors ?? enabledCollectors(config);
+    for (const collector of this.#collectors) this.#states.set(collector.name, collector.initialState);
+    this.#status = {
+      name: daemon.name,
+      up: undefined,
+      sinceMs: undefined,
+      lastScrapeMs: undefined,
+      authLevel: undefined,
+      torrentCount: undefined,
+      daemonVersion: undefined,
+      libtorrentVersion: undefined,
+      lastError: undefined,
+    };
     const factory = options.clientFactory ?? ((clientOptions) => new DelugeClient(clientOptions));
     this.#client = factory({
       host: daemon.host,
@@ -69,98 +169,267 @@ export class DaemonSession {
     this.#client.on('event', (event) => {
       for (const counter of classifyEvent(event)) this.#eventCounts[counter] += 1;
     });
-    this.#client.on('connected', ({ authLevel, daemonVersion, reconnect }) => {
-      this.#logger.info({ auth_level: authLevel, version: daemonVersion, reconnect }, 'connected to daemon');
-      if (authLevel < AUTH_LEVEL_ADMIN) {
-        this.#logger.warn(
-          { auth_level: authLevel },
-          "account is not admin (level 10): Deluge hides other users' torrents, so torrent counts and sizes cover only this account's torrents",
-        );
-      }
-    });
+    this.#client.on('connected', ({ authLevel, daemonVersion, reconnect }) =>
+      this.#connected(authLevel, daemonVersion, reconnect),
+    );
     this.#client.on('disconnected', (reason) => {
-      if (reason !== undefined) this.#logger.debug({ err: reason }, 'connection to daemon lost');
+      if (reason !== undefined) this.#logger.debug({ err: errorField(reason) }, 'connection to daemon lost');
     });
+  }
+
+  /** The daemon's last known state. */
+  get status(): DaemonStatus {
+    return this.#status;
   }
 
   /**
-   * Scrapes the daemon within `deadlineSeconds`; never rejects. A scrape that starts while another is
-   * in flight shares its result (and counts in `deluge_exporter_scrapes_coalesced_total`), so the
-   * daemon never sees two status bundles at once.
+   * Scrapes the daemon within `deadlineSeconds`; never rejects. A status bundle is sent only when
+   * none is outstanding; a scrape that finds one joins it (`deluge_exporter_scrapes_coalesced_total`)
+   * and waits for it until its OWN deadline. Past the deadline the scrape reports the daemon down,
+   * and the fetch goes on for the next scrape to join.
    */
-  scrape(deadlineSeconds: number): Promise<MetricFamily[]> {
-    if (this.#inFlight !== undefined) {
-      this.#options.exporterMetrics.scrapeCoalesced();
-      return this.#inFlight;
-    }
-    const run = this.#scrapeOnce(deadlineSeconds).finally(() => {
-      this.#inFlight = undefined;
-    });
-    this.#inFlight = run;
-    return run;
-  }
-
-  async #scrapeOnce(deadlineSeconds: number): Promise<MetricFamily[]> {
+  async scrape(deadlineSeconds: number, tracer?: ScrapeTracer): Promise<MetricFamily[]> {
     const now = this.#options.now ?? Date.now;
     const startedMs = now();
-    const signal = AbortSignal.timeout(Math.max(1, Math.round(deadlineSeconds * 1000)));
-    let result: DaemonScrapeResult | undefined;
-    try {
-      result = await scrapeDaemon(
-        (requests) => this.#client.callMany(requests, { signal }),
-        { daemon: this.name, scrapeTimeSeconds: startedMs / 1000, config: this.#options.config },
-        this.#memory,
-      );
-      this.#memory = result.memory;
-      this.#recordOutcome(result);
-    } catch (error) {
-      this.#recordFailure(error);
+    let fetch = this.#inFlight;
+    if (fetch === undefined) {
+      fetch = this.#startFetch();
+    } else {
+      this.#options.exporterMetrics.scrapeCoalesced();
+      tracer?.record(this.name, { kind: 'joined', atMs: startedMs });
     }
-    const up = result?.requiredOk === true;
+    if (tracer !== undefined) {
+      for (const entry of fetch.log) tracer.record(this.name, entry);
+      fetch.tracers.add(tracer);
+    }
+    const deadlineMs = Math.max(1, Math.round(deadlineSeconds * 1000));
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      fetch.result,
+      new Promise<typeof DEADLINE>((resolve) => {
+        timer = setTimeout(() => resolve(DEADLINE), deadlineMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (tracer !== undefined) fetch.tracers.delete(tracer);
+    if (outcome === DEADLINE) {
+      const error = new ScrapeDeadlineError(deadlineSeconds);
+      tracer?.record(this.name, { kind: 'deadline', atMs: now(), seconds: deadlineSeconds });
+      this.#failures.daemonFailed(error);
+      this.#noteUp(false, now(), error);
+    }
+    const result = outcome === DEADLINE ? this.#downResult() : outcome;
     return [
-      ...(result?.families ?? []),
       ...healthFamilies({
         daemon: this.name,
-        up,
+        up: result.up,
         durationSeconds: (now() - startedMs) / 1000,
-        collectorSuccess: result?.collectorSuccess ?? {},
-        authLevel: up ? this.#client.authLevel : undefined,
+        collectorSuccess: result.collectorSuccess,
+        authLevel: result.up ? this.#client.authLevel : undefined,
       }),
+      ...result.families,
       eventFamily(this.name, this.#eventCounts),
     ];
-  }
-
-  #recordFailure(error: unknown): void {
-    this.#failingCollectors.clear();
-    if (this.#failing) return;
-    this.#failing = true;
-    this.#logger.error({ err: error }, 'scrape of daemon failed; further failures are not logged until it recovers');
-  }
-
-  #recordOutcome(result: DaemonScrapeResult): void {
-    if (this.#failing && result.requiredOk) {
-      this.#failing = false;
-      this.#logger.info('daemon recovered');
-    }
-    // The error that starts a streak already names every problem of this scrape.
-    const startsStreak = !this.#failing && !result.requiredOk;
-    if (startsStreak) {
-      this.#failing = true;
-      this.#logger.error(
-        { problems: result.problems.map((problem) => problem.message) },
-        'required calls failed; further failures are not logged until it recovers',
-      );
-    }
-    const failingNow = new Set<string>();
-    for (const problem of result.problems) {
-      failingNow.add(problem.collector);
-      if (startsStreak || this.#failingCollectors.has(problem.collector)) continue;
-      this.#logger.warn({ collector: problem.collector, method: problem.method, err: problem.error }, problem.message);
-    }
-    this.#failingCollectors = failingNow;
   }
 
   close(): Promise<void> {
     return this.#client.close();
   }
+
+  #connected(authLevel: number, daemonVersion: string, reconnect: boolean): void {
+    // While a failure streak lasts (a flapping daemon), reconnects are not news.
+    const level = this.#failures.failing ? 'debug' : 'info';
+    this.#logger[level](
+      { auth_level: authLevel, version: shortText(daemonVersion, 100), reconnect },
+      'connected to daemon',
+    );
+    if (authLevel < AuthLevel.ADMIN && !(this.#failures.failing && this.#warnedAuthLevel === authLevel)) {
+      this.#warnedAuthLevel = authLevel;
+      this.#logger.warn(
+        { auth_level: authLevel },
+        "account is not admin (level 10): Deluge hides other users' torrents, so torrent counts and sizes cover only this account's torrents",
+      );
+    }
+  }
+
+  #downResult(): FetchResult {
+    return {
+      families: [],
+      collectorSuccess: Object.fromEntries(this.#collectors.map((collector) => [collector.name, false])),
+      up: false,
+    };
+  }
+
+  #startFetch(): Fetch {
+    const tracers = new Set<ScrapeTracer>();
+    const log: TraceEntry[] = [];
+    const trace = (entry: TraceEntry) => {
+      log.push(entry);
+      for (const tracer of tracers) tracer.record(this.name, entry);
+    };
+    const fetch: Fetch = {
+      tracers,
+      log,
+      result: this.#fetch(trace).finally(() => {
+        if (this.#inFlight === fetch) this.#inFlight = undefined;
+      }),
+    };
+    this.#inFlight = fetch;
+    return fetch;
+  }
+
+  /**
+   * Sends the collectors' status bundle and, when any collector asks for one, ONE follow-up bundle;
+   * hands each collector its answers; checks what it derived. Never rejects.
+   */
+  async #fetch(trace: (entry: TraceEntry) => void): Promise<FetchResult> {
+    const now = this.#options.now ?? Date.now;
+    const { config } = this.#options;
+    const ctx: CollectorContext = { daemon: this.name, scrapeTimeSeconds: now() / 1000, config };
+    // The fetch outlives a short scrape deadline; it ends at the daemon's configured timeout at the latest.
+    const signal = AbortSignal.timeout(Math.max(1, Math.round(this.#options.daemon.timeoutSeconds * 1000)));
+    const send = async (step: 'status' | 'follow-up', perCollector: ReadonlyMap<string, Requests>) => {
+      const bundle = buildBundle(perCollector);
+      trace({ kind: 'bundle', step, atMs: now(), calls: bundle.requests.map(describeCall) });
+      const results: Settled<unknown>[] = await this.#client.callMany(bundle.requests, { signal });
+      trace({
+        kind: 'answers',
+        step,
+        atMs: now(),
+        results: results.map((settled, index) => ({
+          method: bundle.requests[index]?.method ?? '?',
+          ok: settled.ok,
+          size: settled.ok ? answerSize(settled.value) : 0,
+        })),
+      });
+      return routeAnswers(bundle, results);
+    };
+
+    let first: ReadonlyMap<string, Answers>;
+    try {
+      first = await send(
+        'status',
+        new Map(this.#collectors.map((c) => [c.name, c.requests(ctx, this.#states.get(c.name))])),
+      );
+    } catch (error) {
+      trace({ kind: 'failed', atMs: now(), error: shortText(error instanceof Error ? error.message : String(error)) });
+      this.#failures.daemonFailed(error);
+      this.#noteUp(false, now(), error);
+      return this.#downResult();
+    }
+
+    const followUps = new Map<string, Requests>();
+    for (const collector of this.#collectors) {
+      const requests = collector.followUp?.(
+        first.get(collector.name) ?? new Map(),
+        ctx,
+        this.#states.get(collector.name),
+      );
+      if (requests !== undefined && Object.keys(requests).length > 0) followUps.set(collector.name, requests);
+    }
+    let second: ReadonlyMap<string, Answers> = new Map();
+    if (followUps.size > 0) {
+      try {
+        second = await send('follow-up', followUps);
+      } catch (error) {
+        // The status bundle answered: a lost follow-up fails only the collectors that asked for it.
+        const err = error instanceof Error ? error : new Error(String(error));
+        second = new Map(
+          [...followUps].map(([name, requests]) => [
+            name,
+            new Map(Object.keys(requests).map((key) => [key, { ok: false, error: err } as const])),
+          ]),
+        );
+      }
+    }
+    return this.#collect(ctx, first, second, trace);
+  }
+
+  #collect(
+    ctx: CollectorContext,
+    first: ReadonlyMap<string, Answers>,
+    second: ReadonlyMap<string, Answers>,
+    trace: (entry: TraceEntry) => void,
+  ): FetchResult {
+    const now = this.#options.now ?? Date.now;
+    const families: MetricFamily[] = [];
+    const collectorSuccess: Record<string, boolean> = {};
+    const problems: (Problem & { collector: string })[] = [];
+    const taken = new Set<string>();
+    let facts: DaemonFacts = {};
+    let up = true;
+    for (const collector of this.#collectors) {
+      const answers = joinAnswers(first.get(collector.name), second.get(collector.name));
+      const collected = collector.collect(answers, ctx, this.#states.get(collector.name));
+      this.#states.set(collector.name, collected.state);
+      const own = collected.problems.map((problem) => ({ ...problem, collector: collector.name }));
+      let checked: MetricFamily[] = [];
+      try {
+        checked = checkFamilies(collected.families, taken);
+      } catch (error) {
+        const err = error instanceof Error ? error : new Error(String(error));
+        own.push({ collector: collector.name, error: err, message: err.message });
+      }
+      // A failed call leaves what the collector could still derive; a failed check leaves nothing.
+      const ok = own.length === 0;
+      collectorSuccess[collector.name] = ok;
+      if (!ok && collector.required) up = false;
+      for (const family of checked) {
+        taken.add(family.name);
+        families.push(family);
+      }
+      problems.push(...own);
+      for (const [reason, count] of Object.entries(collected.skipped ?? {})) {
+        this.#options.exporterMetrics.itemsSkipped(this.name, collector.name, reason, count);
+      }
+      facts = { ...facts, ...collected.facts };
+      trace({
+        kind: 'collector',
+        atMs: now(),
+        collector: collector.name,
+        ok,
+        problems: own.map((problem) => shortText(problem.message)),
+        families: collected.families.map((family) => ({
+          name: shortText(family.name, 200),
+          samples: family.samples.length,
+        })),
+      });
+    }
+    if (up) this.#failures.daemonAnswered(problems);
+    else
+      this.#failures.daemonFailed(
+        problems.find((p) => this.#isRequired(p.collector))?.error ?? problems[0]?.message,
+        problems,
+      );
+    const lastProblem = problems[0];
+    this.#noteUp(
+      up,
+      now(),
+      lastProblem === undefined ? undefined : (lastProblem.error ?? new Error(lastProblem.message)),
+    );
+    this.#status = { ...this.#status, ...facts, authLevel: this.#client.authLevel };
+    return { families, collectorSuccess, up };
+  }
+
+  #isRequired(collector: string): boolean {
+    return this.#collectors.some((c) => c.name === collector && c.required);
+  }
+
+  #noteUp(up: boolean, atMs: number, error: unknown): void {
+    const previous = this.#status;
+    this.#status = {
+      ...previous,
+      up,
+      sinceMs: previous.up === up ? previous.sinceMs : atMs,
+      lastScrapeMs: atMs,
+      lastError:
+        error === undefined
+          ? previous.lastError
+          : { type: errorField(error).type, message: errorField(error).message, atMs },
+    };
+  }
+}
+
+function describeCall(request: RpcRequest): { method: string; args: string } {
+  return { method: request.method, args: shortText(JSON.stringify(request.args), 200) };
 }

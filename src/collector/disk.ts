@@ -1,10 +1,14 @@
+import type { ExporterConfig } from '../config/types.js';
+import { requests } from '../rpc/api.js';
 import type { Settled } from '../rpc/types.js';
+import { type Answers, answerOf, type Collector, type Problem } from './collector.js';
 import { UnexpectedAnswerError } from './errors.js';
-import { type TorrentEntry, torrentSavePath } from './torrents.js';
+import { parseTorrents, type TorrentEntry, torrentSavePath } from './torrent-entries.js';
 import type { MetricFamily, Sample } from './types.js';
-import { asBoolean, asNumber, asString } from './values.js';
+import { asBoolean, asNumber, asRecord, asString } from './values.js';
 
 const METHOD = 'core.get_free_space';
+const FREE_SPACE_PREFIX = 'free:';
 
 /** Config keys that name the directories whose free space is exported. */
 export const DISK_CONFIG_KEYS: readonly string[] = ['download_location', 'move_completed', 'move_completed_path'];
@@ -19,14 +23,14 @@ export interface DiskOptions {
 }
 
 /**
- * The directories to query, in order: the download location, the move-completed path when enabled,
- * every distinct save path in use (sorted), capped together at `maxPaths`; then the configured extra
- * paths (never capped). Either source may be missing when its call failed.
+ * The directories the daemon names, in order: the download location, the move-completed path when
+ * enabled, every distinct save path in use (sorted), capped together at `maxPaths`. Either source may
+ * be missing when its call failed.
  */
-export function diskPaths(
+export function discoveredPaths(
   configValues: Readonly<Record<string, unknown>> | undefined,
   torrents: readonly TorrentEntry[] | undefined,
-  options: DiskOptions,
+  maxPaths: number,
 ): string[] {
   const discovered = new Set<string>();
   const add = (path: string | undefined) => {
@@ -40,39 +44,39 @@ export function diskPaths(
     if (path !== undefined) savePaths.add(path);
   }
   for (const path of [...savePaths].sort()) add(path);
-  return [...new Set([...[...discovered].slice(0, Math.max(0, options.maxPaths)), ...options.extraPaths])];
+  return [...discovered].slice(0, Math.max(0, maxPaths));
 }
 
-/** The answer of `core.get_free_space(path)` for one path. */
-export interface FreeSpaceAnswer {
-  readonly path: string;
-  readonly result: Settled<unknown>;
+/** What one disk scrape tells the next. */
+export interface DiskState {
+  /** Daemon-named directories the last scrape exported, at most `disk.max_paths`; asked up front next time. */
+  readonly knownPaths: readonly string[];
 }
 
 /** The free-space family plus what went wrong. */
 export interface FreeSpaceOutcome {
   readonly family: MetricFamily;
-  /** Paths Deluge called invalid (answer −1). */
-  readonly invalidPaths: string[];
-  /** Calls that failed or answered something other than a number. */
-  readonly failures: Array<{ path: string; error: Error }>;
+  readonly problems: readonly Problem[];
 }
 
-/** `deluge_free_space_bytes{path}` from the free-space answers; −1 (invalid path) omits the sample. */
-export function freeSpace(answers: readonly FreeSpaceAnswer[], daemon: string): FreeSpaceOutcome {
+/**
+ * `deluge_free_space_bytes{path}` from the free-space answers; −1 (Deluge: invalid path) and failed
+ * calls omit the sample and are problems.
+ */
+export function freeSpace(answers: ReadonlyMap<string, Settled<unknown>>, daemon: string): FreeSpaceOutcome {
   const samples: Sample[] = [];
-  const invalidPaths: string[] = [];
-  const failures: Array<{ path: string; error: Error }> = [];
-  for (const { path, result } of answers) {
+  const problems: Problem[] = [];
+  for (const [path, result] of answers) {
     if (!result.ok) {
-      failures.push({ path, error: result.error });
+      problems.push({ method: METHOD, error: result.error, message: `free space of ${path}: ${result.error.message}` });
       continue;
     }
     const bytes = asNumber(result.value);
     if (bytes === undefined) {
-      failures.push({ path, error: new UnexpectedAnswerError(`${METHOD}(${path})`, 'a number', result.value) });
+      const error = new UnexpectedAnswerError(`${METHOD}(${path})`, 'a number', result.value);
+      problems.push({ method: METHOD, error, message: error.message });
     } else if (bytes < 0) {
-      invalidPaths.push(path);
+      problems.push({ method: METHOD, message: `daemon reports path ${path} as invalid (free space −1)` });
     } else {
       samples.push({ labels: { daemon, path }, value: bytes });
     }
@@ -85,7 +89,68 @@ export function freeSpace(answers: readonly FreeSpaceAnswer[], daemon: string): 
       labelNames: ['daemon', 'path'],
       samples,
     },
-    invalidPaths,
-    failures,
+    problems,
   };
 }
+
+/**
+ * The directories to export: those the answers name; when the config or the torrent list is missing
+ * (its call failed), the picture is partial, so the paths known so far come first. Always at most
+ * `disk.max_paths` (then the configured extra paths, never capped).
+ */
+function wantedPaths(
+  answers: Answers,
+  config: ExporterConfig,
+  state: DiskState,
+): { daemonPaths: string[]; all: string[] } {
+  const configAnswer = answerOf(answers, 'config', 'core.get_config_values');
+  const configValues = configAnswer.ok ? asRecord(configAnswer.value) : undefined;
+  const torrents = torrentsOf(answerOf(answers, 'torrents', 'core.get_torrents_status'));
+  const { maxPaths, extraPaths } = config.disk;
+  const discovered = discoveredPaths(configValues, torrents, maxPaths);
+  const daemonPaths =
+    configValues === undefined || torrents === undefined
+      ? [...new Set([...state.knownPaths, ...discovered])].slice(0, Math.max(0, maxPaths))
+      : discovered;
+  return { daemonPaths, all: [...new Set([...daemonPaths, ...extraPaths])] };
+}
+
+function torrentsOf(settled: Settled<unknown>): readonly TorrentEntry[] | undefined {
+  if (!settled.ok) return undefined;
+  try {
+    return parseTorrents(settled.value).torrents;
+  } catch {
+    return undefined; // the torrents collector reports it
+  }
+}
+
+const freeSpaceRequests = (paths: readonly string[]) =>
+  Object.fromEntries(paths.map((path) => [`${FREE_SPACE_PREFIX}${path}`, requests.core.getFreeSpace(path)]));
+
+/**
+ * `deluge_free_space_bytes` of the download location, the move-completed path, every save path in
+ * use (capped) and the configured extra paths. Optional. The status bundle asks for the paths the
+ * last scrape knew; a second step asks only for paths that the answers reveal for the first time.
+ */
+export const diskCollector: Collector<DiskState> = {
+  name: 'disk',
+  required: false,
+  initialState: { knownPaths: [] },
+  requests: ({ config }, state) => ({
+    config: requests.core.getConfigValues(DISK_CONFIG_KEYS),
+    torrents: requests.core.getTorrentsStatus({}, DISK_TORRENT_KEYS),
+    ...freeSpaceRequests([...new Set([...state.knownPaths, ...config.disk.extraPaths])]),
+  }),
+  followUp(answers, { config }, state) {
+    const { all } = wantedPaths(answers, config, state);
+    return freeSpaceRequests(all.filter((path) => !answers.has(`${FREE_SPACE_PREFIX}${path}`)));
+  },
+  collect(answers, { daemon, config }, state) {
+    const { daemonPaths, all } = wantedPaths(answers, config, state);
+    const free = new Map(
+      all.map((path) => [path, answerOf(answers, `${FREE_SPACE_PREFIX}${path}`, `${METHOD}(${path})`)]),
+    );
+    const { family, problems } = freeSpace(free, daemon);
+    return { families: [family], problems, state: { knownPaths: daemonPaths } };
+  },
+};

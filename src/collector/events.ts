@@ -1,3 +1,5 @@
+import { parseEvent } from '../rpc/api.js';
+import type { DelugeEvent } from '../rpc/types.js';
 import type { MetricFamily } from './types.js';
 
 /** The `event` label values of `deluge_torrent_events_total`; all are always present. */
@@ -16,13 +18,18 @@ export const SUBSCRIBED_EVENTS: readonly string[] = [
 
 /**
  * The counters a Deluge event increments: a `TorrentStateChangedEvent` counts as `state_changed`, and
- * also as `errored` when its new state (second argument) is `Error`. Other events count nothing.
+ * also as `errored` when its new state is `Error`. Other events, and events whose arguments are not
+ * what Deluge sends, count nothing.
  */
-export function classifyEvent(event: {
-  readonly name: string;
-  readonly args: readonly unknown[];
-}): TorrentEventCounter[] {
-  switch (event.name) {
+export function classifyEvent(event: DelugeEvent): TorrentEventCounter[] {
+  let parsed: ReturnType<typeof parseEvent>;
+  try {
+    parsed = parseEvent(event);
+  } catch {
+    return [];
+  }
+  if (!parsed.known) return [];
+  switch (parsed.name) {
     case 'TorrentAddedEvent':
       return ['added'];
     case 'TorrentRemovedEvent':
@@ -30,7 +37,7 @@ export function classifyEvent(event: {
     case 'TorrentFinishedEvent':
       return ['finished'];
     case 'TorrentStateChangedEvent':
-      return event.args[1] === 'Error' ? ['state_changed', 'errored'] : ['state_changed'];
+      return parsed.args.state === 'Error' ? ['state_changed', 'errored'] : ['state_changed'];
     default:
       return [];
   }

@@ -1,36 +1,37 @@
-import { type Metric, type MetricValue, Registry } from 'prom-client';
-import { mergeFamilies } from './families.js';
 import type { MetricFamily } from './types.js';
 
-/**
- * A metric family as prom-client's registry sees it. The registry only calls `get()` and formats
- * what it returns, so sample values go straight to the text writer: no Gauge/Counter objects, whose
- * per-sample label validation and hashing cost more than everything else in a 2,000-torrent scrape.
- */
-function familyMetric(family: MetricFamily): Metric {
-  const values: MetricValue<string>[] = [];
-  for (const sample of family.samples) {
-    // Deluge values are absolute totals; a negative or non-finite counter would be a lie, so skip it.
-    if (family.type === 'counter' && !(Number.isFinite(sample.value) && sample.value >= 0)) continue;
-    values.push({ labels: sample.labels, value: sample.value });
+/** Content type of the Prometheus text format 0.0.4 (what prom-client's registry also declares). */
+export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+const escapeText = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+const escapeLabelValue = (value: string) => escapeText(value).replace(/"/g, '\\"');
+
+function renderFamily(family: MetricFamily): string {
+  const lines = [`# HELP ${family.name} ${escapeText(family.help)}`, `# TYPE ${family.name} ${family.type}`];
+  const { labelNames } = family;
+  for (const { labels, value } of family.samples) {
+    const labelText =
+      labelNames.length === 0
+        ? ''
+        : `{${labelNames.map((name) => `${name}="${escapeLabelValue(labels[name] ?? '')}"`).join(',')}}`;
+    lines.push(`${family.name}${labelText} ${value}`);
   }
-  const snapshot = { name: family.name, help: family.help, type: family.type, aggregator: 'sum', values };
-  return { ...snapshot, get: () => snapshot } as unknown as Metric;
+  return lines.join('\n');
 }
 
 /**
- * Registers `families` in `registry` (a fresh one per scrape by default). Families of the same name
- * (one per daemon) are merged; families without samples are left out, so no unlabelled metric shows
- * a false 0. Throws FamilyConflictError when two families share a name but not type or label names.
+ * The Prometheus text format of `families`, byte for byte what prom-client's registry writes for the
+ * same metrics (so the exporter's own prom-client registry can follow it in one answer): families
+ * separated by an empty line, labels in the family's declared order. Families must be merged
+ * (one per name) and checked (`checkFamilies`); families without samples are left out, so no
+ * unlabelled metric shows a false 0. Returns `''` when no family has a sample.
  */
-export function familiesToRegistry(families: readonly MetricFamily[], registry: Registry = new Registry()): Registry {
-  for (const family of mergeFamilies(families)) {
-    if (family.samples.length > 0) registry.registerMetric(familyMetric(family));
-  }
-  return registry;
+export function renderFamilies(families: readonly MetricFamily[]): string {
+  const rendered = families.filter((family) => family.samples.length > 0).map(renderFamily);
+  return rendered.length === 0 ? '' : `${rendered.join('\n\n')}\n`;
 }
 
-/** The Prometheus text exposition of `families`. */
-export function renderFamilies(families: readonly MetricFamily[]): Promise<string> {
-  return familiesToRegistry(families).metrics();
+/** One answer from several expositions (each `''` or ending in a newline), as one registry would write it. */
+export function joinExpositions(...texts: readonly string[]): string {
+  return texts.filter((text) => text !== '').join('\n');
 }

@@ -1,3 +1,5 @@
+import { requests } from '../rpc/api.js';
+import { answerOf, type Collector, callProblem, deriveFrom, type Problem } from './collector.js';
 import { UnexpectedAnswerError } from './errors.js';
 import type { MetricFamily } from './types.js';
 import { asString } from './values.js';
@@ -21,3 +23,36 @@ export function infoFamily(version: unknown, libtorrentVersion: unknown, daemon:
     samples: [{ labels: { daemon, version: daemonVersion, libtorrent_version: ltVersion }, value: 1 }],
   };
 }
+
+/** `deluge_info`: daemon and libtorrent versions. Optional. */
+export const infoCollector: Collector<undefined> = {
+  name: 'info',
+  required: false,
+  initialState: undefined,
+  requests: () => ({ version: requests.daemon.info(), libtorrent: requests.core.getLibtorrentVersion() }),
+  collect(answers, { daemon }) {
+    const version = answerOf(answers, 'version', 'daemon.info');
+    const libtorrent = answerOf(answers, 'libtorrent', 'core.get_libtorrent_version');
+    const problems: Problem[] = [];
+    for (const [settled, method] of [
+      [version, 'daemon.info'],
+      [libtorrent, 'core.get_libtorrent_version'],
+    ] as const) {
+      if (!settled.ok) problems.push(callProblem(method, settled.error));
+    }
+    if (!version.ok || !libtorrent.ok) return { families: [], problems, state: undefined };
+    const derived = deriveFrom(libtorrent, 'core.get_libtorrent_version', (lt) => [
+      infoFamily(version.value, lt, daemon),
+    ]);
+    const daemonVersion = asString(version.value);
+    const libtorrentVersion = asString(libtorrent.value);
+    return {
+      ...derived,
+      state: undefined,
+      facts: {
+        ...(daemonVersion === undefined ? {} : { daemonVersion }),
+        ...(libtorrentVersion === undefined ? {} : { libtorrentVersion }),
+      },
+    };
+  },
+};

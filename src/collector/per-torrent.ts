@@ -1,6 +1,6 @@
 import type { PerTorrentFamily } from '../config/per-torrent-families.js';
 import type { PerTorrentConfig } from '../config/types.js';
-import { type TorrentEntry, torrentLabel, torrentTracker } from './torrents.js';
+import { type TorrentEntry, torrentLabel, torrentTracker } from './torrent-entries.js';
 import type { MetricFamily, MetricType, Sample } from './types.js';
 import { asNumber, asString } from './values.js';
 

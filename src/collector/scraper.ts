@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ExporterConfig } from '../config/types.js';
 import type { ExporterMetrics } from '../exporter-metrics.js';
 import { type ClientFactory, DaemonSession } from './daemon-session.js';
+import { mergeFamilies } from './families.js';
 import type { ScrapeRequest, Scraper } from './scraper-api.js';
 import type { MetricFamily } from './types.js';
 
@@ -13,6 +14,8 @@ export interface ScraperOptions {
   readonly logger: Logger;
   readonly exporterMetrics: ExporterMetrics;
   readonly clientFactory?: ClientFactory;
+  /** Clock in milliseconds since the epoch; injectable for tests. */
+  readonly now?: () => number;
 }
 
 /**
@@ -29,7 +32,7 @@ export function daemonDeadlineSeconds(
 }
 
 /** The scrape orchestration: one {@link DaemonSession} per configured daemon, scraped in parallel. */
-export function createScraper({ config, logger, exporterMetrics, clientFactory }: ScraperOptions): Scraper {
+export function createScraper({ config, logger, exporterMetrics, clientFactory, now }: ScraperOptions): Scraper {
   const sessions = new Map(
     config.daemons.map((daemon) => [
       daemon.name,
@@ -41,39 +44,32 @@ export function createScraper({ config, logger, exporterMetrics, clientFactory }
           logger,
           exporterMetrics,
           ...(clientFactory === undefined ? {} : { clientFactory }),
+          ...(now === undefined ? {} : { now }),
         }),
       },
     ]),
   );
   return {
     daemonNames: config.daemons.map((daemon) => daemon.name),
-    async scrape({ prometheusTimeoutSeconds, target }: ScrapeRequest): Promise<MetricFamily[]> {
-      const selected =
-        target === undefined
-          ? [...sessions.values()]
-          : [
-              sessions.get(target) ??
-                unknownTarget(
-                  target,
-                  config.daemons.map((daemon) => daemon.name),
-                ),
-            ];
+    async scrape({ prometheusTimeoutSeconds, target, tracer }: ScrapeRequest): Promise<MetricFamily[]> {
+      const selected = [...sessions.values()].filter(({ daemon }) => target === undefined || daemon.name === target);
       const perDaemon = await Promise.all(
         selected.map(({ daemon, session }) =>
           session.scrape(
             daemonDeadlineSeconds(daemon.timeoutSeconds, prometheusTimeoutSeconds, config.scrapeTimeoutOffsetSeconds),
+            tracer,
           ),
         ),
       );
-      // Families of the same name from several daemons are merged once, by the exposition.
-      return perDaemon.flat();
+      const { families, conflicts } = mergeFamilies(perDaemon.flat());
+      // Sessions check their own families and every name's type is fixed, so a conflict here is a bug.
+      if (conflicts.length > 0)
+        logger.error({ families: conflicts }, 'families left out: two daemons define them differently');
+      return families;
     },
+    daemonStatus: () => [...sessions.values()].map(({ session }) => session.status),
     async close(): Promise<void> {
       await Promise.all([...sessions.values()].map(({ session }) => session.close()));
     },
   };
-}
-
-function unknownTarget(target: string, known: readonly string[]): never {
-  throw new RangeError(`unknown target "${target}"; configured targets: ${known.join(', ')}`);
 }

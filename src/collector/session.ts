@@ -1,5 +1,8 @@
+import { requests } from '../rpc/api.js';
+import { answerOf, type Collector, deriveFrom } from './collector.js';
 import { UnexpectedAnswerError } from './errors.js';
-import type { LibtorrentMetricTypes } from './libtorrent-metric-types.js';
+import { FamilyConflictError } from './families.js';
+import { LIBTORRENT_METRIC_TYPES, type LibtorrentMetricTypes } from './libtorrent-metric-types.js';
 import type { MetricFamily, MetricType, Sample } from './types.js';
 import { asNumber, asRecord } from './values.js';
 
@@ -58,14 +61,6 @@ export const SESSION_STATUS_KEYS: readonly string[] = SESSION_METRICS.flatMap((m
   metric.sources.map((source) => source.key),
 );
 
-/**
- * The `keys` argument for `core.get_session_status`: the fixed keys, or `[]` (Deluge's "every key") when
- * all libtorrent counters are exported.
- */
-export function sessionStatusKeys(libtorrentStats: boolean): readonly string[] {
-  return libtorrentStats ? [] : SESSION_STATUS_KEYS;
-}
-
 function statusRecord(status: unknown): Readonly<Record<string, unknown>> {
   const record = asRecord(status);
   if (record === undefined) throw new UnexpectedAnswerError(METHOD, 'a dict of session keys', status);
@@ -109,18 +104,27 @@ export function libtorrentMetricName(key: string, type: MetricType): string {
  * Every libtorrent counter of a full `core.get_session_status([])` answer as
  * {@link libtorrentMetricName}, typed from `types`.
  * Keys the table lacks become gauges; Deluge's own keys (no `.`) are left out: the session families
- * cover them. Throws UnexpectedAnswerError when the answer is not a dict.
+ * cover them. A name's type never depends on the daemon: a key whose name is already taken in this
+ * answer, or is the name of a table metric of another type (`dht.dht_bytes_in_total` next to the
+ * counter `dht.dht_bytes_in`), throws FamilyConflictError. Throws UnexpectedAnswerError when the answer
+ * is not a dict.
  */
 export function libtorrentFamilies(status: unknown, daemon: string, types: LibtorrentMetricTypes): MetricFamily[] {
   const record = statusRecord(status);
+  const tableNames = namesOfTable(types);
   const families: MetricFamily[] = [];
+  const taken = new Set<string>();
   for (const key of Object.keys(record).sort()) {
     if (!key.includes('.')) continue;
     const value = asNumber(record[key]);
     if (value === undefined) continue;
     const type = types.get(key) ?? 'gauge';
+    const name = libtorrentMetricName(key, type);
+    const tableType = tableNames.get(name);
+    if (taken.has(name) || (tableType !== undefined && tableType !== type)) throw new FamilyConflictError(name);
+    taken.add(name);
     families.push({
-      name: libtorrentMetricName(key, type),
+      name,
       type,
       help: `libtorrent session ${type} ${key} (${METHOD} ${key}).`,
       labelNames: ['daemon'],
@@ -129,3 +133,44 @@ export function libtorrentFamilies(status: unknown, daemon: string, types: Libto
   }
   return families;
 }
+
+const tableNameCache = new WeakMap<LibtorrentMetricTypes, ReadonlyMap<string, MetricType>>();
+
+/** Metric name → type of every key of the table. */
+function namesOfTable(types: LibtorrentMetricTypes): ReadonlyMap<string, MetricType> {
+  let names = tableNameCache.get(types);
+  if (names === undefined) {
+    names = new Map([...types].map(([key, type]) => [libtorrentMetricName(key, type), type]));
+    tableNameCache.set(types, names);
+  }
+  return names;
+}
+
+/** `deluge_session_*` from `core.get_session_status`. Required. */
+export const sessionCollector: Collector<undefined> = {
+  name: 'session',
+  required: true,
+  initialState: undefined,
+  requests: () => ({ status: requests.core.getSessionStatus(SESSION_STATUS_KEYS) }),
+  collect(answers, { daemon }) {
+    const status = answerOf(answers, 'status', METHOD);
+    return { ...deriveFrom(status, METHOD, (value) => sessionFamilies(value, daemon)), state: undefined };
+  },
+};
+
+/**
+ * Every libtorrent session counter as `deluge_libtorrent_*`, with `libtorrent_stats: true`. Optional:
+ * its `core.get_session_status([])` (every key) is the same call as the session collector's.
+ */
+export const libtorrentCollector: Collector<undefined> = {
+  name: 'libtorrent',
+  required: false,
+  initialState: undefined,
+  enabled: (config) => config.libtorrentStats,
+  requests: () => ({ status: requests.core.getSessionStatus([]) }),
+  collect(answers, { daemon }) {
+    const status = answerOf(answers, 'status', METHOD);
+    const derived = deriveFrom(status, METHOD, (value) => libtorrentFamilies(value, daemon, LIBTORRENT_METRIC_TYPES));
+    return { ...derived, state: undefined };
+  },
+};

@@ -1,3 +1,5 @@
+import { requests } from '../rpc/api.js';
+import { answerOf, type Collector, deriveFrom } from './collector.js';
 import { UnexpectedAnswerError } from './errors.js';
 import type { MetricFamily, Sample } from './types.js';
 import { asBoolean, asNumber, asRecord, asStringList } from './values.js';
@@ -122,3 +124,31 @@ export function sessionPausedFamily(sessionPaused: unknown, daemon: string): Met
     paused ? 1 : 0,
   );
 }
+
+/** `deluge_config_*`, `deluge_plugin_enabled`, `deluge_session_paused`. Optional. */
+export const settingsCollector: Collector<undefined> = {
+  name: 'settings',
+  required: false,
+  initialState: undefined,
+  requests: () => ({
+    config: requests.core.getConfigValues(SETTINGS_CONFIG_KEYS),
+    plugins: requests.core.getEnabledPlugins(),
+    paused: requests.core.isSessionPaused(),
+  }),
+  collect(answers, { daemon }) {
+    const parts = [
+      deriveFrom(answerOf(answers, 'config', CONFIG_METHOD), CONFIG_METHOD, (value) => configFamilies(value, daemon)),
+      deriveFrom(answerOf(answers, 'plugins', 'core.get_enabled_plugins'), 'core.get_enabled_plugins', (value) => [
+        pluginFamily(value, daemon),
+      ]),
+      deriveFrom(answerOf(answers, 'paused', 'core.is_session_paused'), 'core.is_session_paused', (value) => [
+        sessionPausedFamily(value, daemon),
+      ]),
+    ];
+    return {
+      families: parts.flatMap((part) => part.families),
+      problems: parts.flatMap((part) => part.problems),
+      state: undefined,
+    };
+  },
+};

@@ -1,6 +1,10 @@
-import { UnexpectedAnswerError } from './errors.js';
+import type { ExporterConfig } from '../config/types.js';
+import { requests } from '../rpc/api.js';
+import { type Answers, answerOf, type Collected, type Collector, callProblem, type Requests } from './collector.js';
+import { perTorrentFamilies, perTorrentKeys, selectPerTorrent } from './per-torrent.js';
+import { parseTorrents, type TorrentEntry, torrentLabel, torrentSavePath, torrentTracker } from './torrent-entries.js';
 import type { MetricFamily, Sample } from './types.js';
-import { asBoolean, asNumber, asRecord, asString } from './values.js';
+import { asBoolean, asNumber, asString } from './values.js';
 
 const METHOD = 'core.get_torrents_status';
 
@@ -28,43 +32,6 @@ export const AGGREGATE_TORRENT_KEYS: readonly string[] = [
   'time_since_transfer',
   'active_time',
 ];
-
-/** One torrent of a `core.get_torrents_status` answer: its id and its status dict. */
-export interface TorrentEntry {
-  readonly hash: string;
-  readonly status: Readonly<Record<string, unknown>>;
-}
-
-/**
- * Reads a `core.get_torrents_status` answer (`{torrent_id: {key: value}}`) in id order. Entries whose
- * status is not a dict are skipped. Throws UnexpectedAnswerError when the answer is not a dict.
- */
-export function parseTorrents(answer: unknown): TorrentEntry[] {
-  const record = asRecord(answer);
-  if (record === undefined) throw new UnexpectedAnswerError(METHOD, 'a dict of torrents', answer);
-  const torrents: TorrentEntry[] = [];
-  for (const hash of Object.keys(record).sort()) {
-    const status = asRecord(record[hash]);
-    if (status !== undefined) torrents.push({ hash, status });
-  }
-  return torrents;
-}
-
-/** The torrent's Label plugin label; `""` when unlabelled or when the plugin is off. */
-export function torrentLabel(torrent: TorrentEntry): string {
-  return asString(torrent.status.label) ?? '';
-}
-
-/** The torrent's `tracker_host`; `""` when it has none. */
-export function torrentTracker(torrent: TorrentEntry): string {
-  return asString(torrent.status.tracker_host) ?? '';
-}
-
-/** The torrent's save path (`download_location`), when Deluge sent one. */
-export function torrentSavePath(torrent: TorrentEntry): string | undefined {
-  const path = asString(torrent.status.download_location);
-  return path === '' ? undefined : path;
-}
 
 function countBy(values: Iterable<string>, initial: readonly string[] = []): Map<string, number> {
   const counts = new Map<string, number>(initial.map((key) => [key, 0]));
@@ -167,3 +134,80 @@ export function torrentAggregateFamilies(
     },
   ];
 }
+
+/** What one torrents scrape tells the next. */
+export interface TorrentsState {
+  /**
+   * The last scrape exported no per-torrent series (over the cap): the next one asks only for the keys
+   * the aggregates need, which is much less work for the daemon and for decoding.
+   */
+  readonly perTorrentCapped: boolean;
+}
+
+/**
+ * The torrent keys to request: what the aggregates and the enabled per-torrent families read; with
+ * `aggregatesOnly`, what the aggregates read (they include the per-torrent filter keys `state`,
+ * `label` and `tracker_host`, so the torrents can still be counted against the cap).
+ */
+export function torrentKeys(config: ExporterConfig, aggregatesOnly: boolean): string[] {
+  const perTorrent = aggregatesOnly ? [] : perTorrentKeys(config.perTorrent);
+  return [...new Set([...AGGREGATE_TORRENT_KEYS, ...perTorrent])].sort();
+}
+
+const aggregatesOnly = (config: ExporterConfig, state: TorrentsState) =>
+  state.perTorrentCapped && config.perTorrent.enabled;
+
+function failed(state: TorrentsState, method: string, error: Error): Collected<TorrentsState> {
+  return { families: [], problems: [callProblem(method, error)], state };
+}
+
+function parsedAnswer(answers: Answers, name: string) {
+  const settled = answerOf(answers, name, METHOD);
+  if (!settled.ok) return settled;
+  try {
+    return { ok: true as const, value: parseTorrents(settled.value) };
+  } catch (error) {
+    return { ok: false as const, error: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+/**
+ * The `deluge_torrents*` aggregates and the per-torrent series (`deluge_torrent_*`, capped) from one
+ * `core.get_torrents_status`. Required. While over the cap it asks only for the aggregate keys; when
+ * the torrents fit again, its second step fetches the per-torrent keys.
+ */
+export const torrentsCollector: Collector<TorrentsState> = {
+  name: 'torrents',
+  required: true,
+  initialState: { perTorrentCapped: false },
+  requests: ({ config }, state) => ({
+    torrents: requests.core.getTorrentsStatus({}, torrentKeys(config, aggregatesOnly(config, state))),
+  }),
+  followUp(answers, { config }, state): Requests {
+    if (!aggregatesOnly(config, state)) return {};
+    const first = parsedAnswer(answers, 'torrents');
+    if (!first.ok || selectPerTorrent(first.value.torrents, config.perTorrent).capped) return {};
+    return { full: requests.core.getTorrentsStatus({}, torrentKeys(config, false)) };
+  },
+  collect(answers, { daemon, config, scrapeTimeSeconds }, state) {
+    const first = parsedAnswer(answers, 'torrents');
+    if (!first.ok) return failed(state, METHOD, first.error);
+    const { torrents, skipped } = first.value;
+    const aggregates = torrentAggregateFamilies(torrents, daemon, config.stallWindowSeconds);
+    const facts = { torrentCount: torrents.length };
+    let perTorrentSource = torrents;
+    if (answers.has('full')) {
+      const full = parsedAnswer(answers, 'full');
+      if (!full.ok) return { ...failed(state, METHOD, full.error), skipped, facts };
+      perTorrentSource = full.value.torrents;
+    }
+    const selection = selectPerTorrent(perTorrentSource, config.perTorrent);
+    return {
+      families: [...aggregates, ...perTorrentFamilies(selection, daemon, config.perTorrent, scrapeTimeSeconds)],
+      problems: [],
+      state: { perTorrentCapped: selection.capped },
+      skipped,
+      facts,
+    };
+  },
+};

@@ -19,10 +19,13 @@ export function asRecord(value: unknown): Readonly<Record<string, unknown>> | un
   return undefined;
 }
 
-/** A finite number (BigInt converted, booleans as 0/1), else `undefined`. Strings are never parsed. */
+/** A finite number (BigInt converted, beyond ±1.8e308 refused; booleans as 0/1), else `undefined`. Strings are never parsed. */
 export function asNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'bigint') {
+    const number = Number(value);
+    return Number.isFinite(number) ? number : undefined;
+  }
   if (typeof value === 'boolean') return value ? 1 : 0;
   return undefined;
 }

@@ -1,5 +1,5 @@
 /**
- * Per-torrent metric families (METRICS.md "Per-torrent series"), named without the `deluge_torrent_`
+ * Per-torrent metric families (docs/metrics.md "Per-torrent series"), named without the `deluge_torrent_`
  * prefix: the values `per_torrent.families` accepts.
  */
 export const PER_TORRENT_FAMILIES = [

@@ -1,58 +1,105 @@
 import { describe, expect, it } from 'vitest';
-import { diskPaths, freeSpace } from '../../../src/collector/disk.js';
-import { parseTorrents } from '../../../src/collector/torrents.js';
-import { loadFixture, remoteError, valuesBy } from './fixtures.js';
+import { type DiskState, discoveredPaths, diskCollector, freeSpace } from '../../../src/collector/disk.js';
+import { parseTorrents } from '../../../src/collector/torrent-entries.js';
+import { findFamily, loadFixture, remoteError, runCollector, testConfig, valuesBy } from './fixtures.js';
 
 const fixture = loadFixture('daemon-healthy');
-const torrents = parseTorrents(fixture['core.get_torrents_status']);
+const { torrents } = parseTorrents(fixture['core.get_torrents_status']);
 const config = fixture['core.get_config_values'] as Record<string, unknown>;
+const ctx = { daemon: 'd1', scrapeTimeSeconds: 1795466400, config: testConfig() };
+const freeSpacePaths = (requests: Record<string, { method: string; args: readonly unknown[] }>) =>
+  Object.values(requests)
+    .filter((r) => r.method === 'core.get_free_space')
+    .map((r) => r.args[0]);
 
-describe('diskPaths', () => {
-  it('lists the download location, the move-completed path, then every save path in use, then extra paths', () => {
-    expect(diskPaths(config, torrents, { maxPaths: 32, extraPaths: ['/srv/missing', '/downloads'] })).toEqual([
-      '/downloads',
-      '/mnt/done',
-      '/downloads/other',
-      '/mnt/seed',
-      '/srv/missing',
-    ]);
+describe('discoveredPaths', () => {
+  it('lists the download location, the move-completed path, then every save path in use', () => {
+    expect(discoveredPaths(config, torrents, 32)).toEqual(['/downloads', '/mnt/done', '/downloads/other', '/mnt/seed']);
   });
 
   it('leaves out the move-completed path when moving is off', () => {
-    const paths = diskPaths({ ...config, move_completed: false }, torrents, { maxPaths: 32, extraPaths: [] });
-    expect(paths).not.toContain('/mnt/done');
+    expect(discoveredPaths({ ...config, move_completed: false }, torrents, 32)).not.toContain('/mnt/done');
   });
 
-  it('caps discovered paths but never the configured extra ones', () => {
-    expect(diskPaths(config, torrents, { maxPaths: 2, extraPaths: ['/x'] })).toEqual(['/downloads', '/mnt/done', '/x']);
+  it('caps the paths', () => {
+    expect(discoveredPaths(config, torrents, 2)).toEqual(['/downloads', '/mnt/done']);
   });
 
   it('works with either source missing', () => {
-    expect(diskPaths(undefined, torrents, { maxPaths: 32, extraPaths: [] })).toEqual([
-      '/downloads',
-      '/downloads/other',
-      '/mnt/seed',
-    ]);
-    expect(diskPaths(config, undefined, { maxPaths: 32, extraPaths: [] })).toEqual(['/downloads', '/mnt/done']);
+    expect(discoveredPaths(undefined, torrents, 32)).toEqual(['/downloads', '/downloads/other', '/mnt/seed']);
+    expect(discoveredPaths(config, undefined, 32)).toEqual(['/downloads', '/mnt/done']);
   });
 });
 
 describe('freeSpace', () => {
-  it('exports valid paths, reports −1 as invalid and failures with their error', () => {
+  it('exports valid paths; −1, failures and non-numbers are problems naming the path', () => {
     const error = remoteError('core.get_free_space', 'PermissionError');
     const outcome = freeSpace(
-      [
-        { path: '/downloads', result: { ok: true, value: 84918054912 } },
-        { path: '/srv/missing', result: { ok: true, value: -1 } },
-        { path: '/root/x', result: { ok: false, error } },
-        { path: '/odd', result: { ok: true, value: 'lots' } },
-      ],
+      new Map([
+        ['/downloads', { ok: true, value: 84918054912 }],
+        ['/srv/missing', { ok: true, value: -1 }],
+        ['/root/x', { ok: false, error }],
+        ['/odd', { ok: true, value: 'lots' }],
+      ]),
       'd1',
     );
     expect(valuesBy(outcome.family, 'path')).toEqual({ '/downloads': 84918054912 });
-    expect(outcome.invalidPaths).toEqual(['/srv/missing']);
-    expect(outcome.failures.map((f) => f.path)).toEqual(['/root/x', '/odd']);
-    expect(outcome.failures[0]?.error).toBe(error);
-    expect(outcome.failures[1]?.error.message).toMatch(/core\.get_free_space\(\/odd\) answered the string "lots"/);
+    expect(outcome.problems.map((p) => p.message)).toEqual([
+      'daemon reports path /srv/missing as invalid (free space −1)',
+      'free space of /root/x: PermissionError',
+      'core.get_free_space(/odd) answered the string "lots", expected a number',
+    ]);
+    expect(outcome.problems[1]?.error).toBe(error);
+  });
+});
+
+describe('diskCollector', () => {
+  it('asks for the known paths up front and only for newly revealed ones in its second step', () => {
+    const first = runCollector(diskCollector, fixture, ctx);
+    expect(freeSpacePaths(first.requests)).toEqual([]);
+    expect(freeSpacePaths(first.followUp)).toEqual(['/downloads', '/mnt/done', '/downloads/other', '/mnt/seed']);
+    expect(first.collected.problems).toEqual([]);
+    expect(valuesBy(findFamily(first.collected.families, 'deluge_free_space_bytes'), 'path')).toEqual({
+      '/downloads': 84918054912,
+      '/mnt/done': 1999999975424,
+      '/downloads/other': 84918054912,
+      '/mnt/seed': 1999999975424,
+    });
+    const second = runCollector(diskCollector, fixture, ctx, first.collected.state);
+    expect(freeSpacePaths(second.requests)).toEqual(['/downloads', '/mnt/done', '/downloads/other', '/mnt/seed']);
+    expect(second.followUp).toEqual({});
+    const later = runCollector(diskCollector, fixture, ctx, { knownPaths: ['/downloads', '/mnt/done'] });
+    expect(freeSpacePaths(later.followUp)).toEqual(['/downloads/other', '/mnt/seed']);
+  });
+
+  it('asks for configured extra paths every time and fails while one is invalid', () => {
+    const withExtra = { ...ctx, config: testConfig({ disk: { maxPaths: 32, extraPaths: ['/srv/missing'] } }) };
+    const run = runCollector(diskCollector, fixture, withExtra);
+    expect(freeSpacePaths(run.requests)).toEqual(['/srv/missing']);
+    expect(run.collected.problems.map((p) => p.message)).toEqual([
+      'daemon reports path /srv/missing as invalid (free space −1)',
+    ]);
+    expect(run.collected.state.knownPaths).not.toContain('/srv/missing');
+  });
+
+  it('keeps the known paths while the config or the torrent list fails, never more than max_paths', () => {
+    const capped = { ...ctx, config: testConfig({ disk: { maxPaths: 3, extraPaths: [] } }) };
+    let state: DiskState = { knownPaths: ['/mnt/seed'] };
+    const run = runCollector(diskCollector, fixture, capped, state, new Set(['core.get_torrents_status']));
+    expect(run.collected.state.knownPaths).toEqual(['/mnt/seed', '/downloads', '/mnt/done']);
+    // the config fails and every scrape the torrents name new save paths: the state stays capped
+    const changing = structuredClone(fixture);
+    const statuses = changing['core.get_torrents_status'] as Record<string, Record<string, unknown>>;
+    for (let scrape = 0; scrape < 12; scrape++) {
+      for (const [index, status] of Object.values(statuses).entries()) {
+        status.download_location = `/data/${scrape}/${index}`;
+      }
+      const next = runCollector(diskCollector, changing, capped, state, new Set(['core.get_config_values']));
+      const asked = freeSpacePaths(next.requests).length + freeSpacePaths(next.followUp).length;
+      expect(next.collected.state.knownPaths.length).toBeLessThanOrEqual(3);
+      expect(asked).toBeLessThanOrEqual(6);
+      expect(findFamily(next.collected.families, 'deluge_free_space_bytes').samples.length).toBeLessThanOrEqual(3);
+      state = next.collected.state;
+    }
   });
 });

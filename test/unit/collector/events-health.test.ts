@@ -6,6 +6,7 @@ import {
   TORRENT_EVENT_COUNTERS,
 } from '../../../src/collector/events.js';
 import { healthFamilies } from '../../../src/collector/health.js';
+import { EVENT_NAMES } from '../../../src/rpc/api.js';
 import { findFamily, valuesBy } from './fixtures.js';
 
 const ID = '1a8edc645a9d59c3b6f7636be22069a757dc4808';
@@ -21,11 +22,16 @@ describe('classifyEvent', () => {
       'errored',
     ]);
     expect(classifyEvent({ name: 'TorrentQueueChangedEvent', args: [] })).toEqual([]);
+    // malformed arguments count nothing instead of being read by position
+    expect(classifyEvent({ name: 'TorrentStateChangedEvent', args: [ID] })).toEqual([]);
+    expect(classifyEvent({ name: 'TorrentAddedEvent', args: [42, false] })).toEqual([]);
   });
 
   it('subscribes to exactly the events it counts', () => {
-    for (const name of SUBSCRIBED_EVENTS)
-      expect(classifyEvent({ name, args: [ID, 'Error'] }).length).toBeGreaterThan(0);
+    // every argument shape Deluge sends for the torrent events; other events count nothing whatever they carry
+    const shapes = [[ID], [ID, false], [ID, 'Error'], [ID, 'Seeding']];
+    const counting = EVENT_NAMES.filter((name) => shapes.some((args) => classifyEvent({ name, args }).length > 0));
+    expect([...SUBSCRIBED_EVENTS].sort()).toEqual([...counting].sort());
   });
 });
 

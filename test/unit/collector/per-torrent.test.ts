@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { perTorrentFamilies, perTorrentKeys, selectPerTorrent } from '../../../src/collector/per-torrent.js';
-import { parseTorrents } from '../../../src/collector/torrents.js';
+import { parseTorrents } from '../../../src/collector/torrent-entries.js';
 import { PER_TORRENT_FAMILIES } from '../../../src/config/per-torrent-families.js';
 import type { PerTorrentConfig } from '../../../src/config/types.js';
 import { findFamily, loadFixture, valuesBy } from './fixtures.js';
 
-const torrents = parseTorrents(loadFixture('daemon-healthy')['core.get_torrents_status']);
+const { torrents } = parseTorrents(loadFixture('daemon-healthy')['core.get_torrents_status']);
 const SCRAPE_TIME = 1795466400;
 const allOn: PerTorrentConfig = {
   enabled: true,

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { MetricTableError, UnexpectedAnswerError } from '../../../src/collector/errors.js';
+import { FamilyConflictError } from '../../../src/collector/families.js';
 import { LIBTORRENT_METRIC_TYPES, parseLibtorrentMetricTable } from '../../../src/collector/libtorrent-metric-types.js';
 import {
+  libtorrentCollector,
   libtorrentFamilies,
   libtorrentMetricName,
   SESSION_STATUS_KEYS,
+  sessionCollector,
   sessionFamilies,
-  sessionStatusKeys,
 } from '../../../src/collector/session.js';
-import { findFamily, loadFixture, valuesBy } from './fixtures.js';
+import { findFamily, loadFixture, testConfig, valuesBy } from './fixtures.js';
+
+const ctx = { daemon: 'd1', scrapeTimeSeconds: 1795466400, config: testConfig() };
 
 const status = loadFixture('daemon-healthy')['core.get_session_status'] as Record<string, unknown>;
 
@@ -44,10 +48,12 @@ describe('sessionFamilies', () => {
     expect(() => sessionFamilies('oops', 'd1')).toThrow(/core\.get_session_status answered the string "oops"/);
   });
 
-  it('requests exactly the fixed keys, or all keys for libtorrent stats', () => {
-    expect(sessionStatusKeys(false)).toEqual(SESSION_STATUS_KEYS);
+  it('requests exactly the fixed keys; the libtorrent collector, when on, asks for every key', () => {
+    expect(sessionCollector.requests(ctx, undefined).status?.args).toEqual([SESSION_STATUS_KEYS]);
     expect(SESSION_STATUS_KEYS).toContain('net.recv_redundant_bytes');
-    expect(sessionStatusKeys(true)).toEqual([]);
+    expect(libtorrentCollector.requests(ctx, undefined).status?.args).toEqual([[]]);
+    expect(libtorrentCollector.enabled?.(testConfig())).toBe(false);
+    expect(libtorrentCollector.enabled?.(testConfig({ libtorrentStats: true }))).toBe(true);
   });
 });
 
@@ -75,6 +81,32 @@ describe('libtorrentFamilies', () => {
     expect(families.some((family) => family.name.includes('payload_download_rate'))).toBe(false);
     const dotted = Object.keys(status).filter((key) => key.includes('.'));
     expect(families).toHaveLength(dotted.length);
+  });
+});
+
+describe('libtorrent names', () => {
+  it('fails on two keys that become one name after sanitising', () => {
+    expect(() => libtorrentFamilies({ 'x.a-b': 1, 'x.a_b': 2 }, 'd1', LIBTORRENT_METRIC_TYPES)).toThrow(
+      FamilyConflictError,
+    );
+  });
+
+  it("fails on an unknown key named like a table counter of another type, so a name's type never varies", () => {
+    const clash = { 'dht.dht_bytes_in': 1, 'dht.dht_bytes_in_total': 2 };
+    expect(() => libtorrentFamilies(clash, 'd1', LIBTORRENT_METRIC_TYPES)).toThrow(FamilyConflictError);
+    expect(() => libtorrentFamilies({ 'dht.dht_bytes_in_total': 2 }, 'd1', LIBTORRENT_METRIC_TYPES)).toThrow(
+      /deluge_libtorrent_dht_dht_bytes_in_total/,
+    );
+  });
+
+  it('reports the conflict as a problem of the libtorrent collector only', () => {
+    const answers = new Map([['status', { ok: true as const, value: { 'x.a-b': 1, 'x.a_b': 2 } }]]);
+    const collected = libtorrentCollector.collect(answers, ctx, undefined);
+    expect(collected.families).toEqual([]);
+    expect(collected.problems.map((p) => p.message)).toEqual([
+      'metric family deluge_libtorrent_x_a_b is defined twice',
+    ]);
+    expect(sessionCollector.collect(answers, ctx, undefined).problems).toEqual([]);
   });
 });
 

@@ -1,24 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { UnexpectedAnswerError } from '../../../src/collector/errors.js';
+import { parseTorrents } from '../../../src/collector/torrent-entries.js';
 import {
   countByState,
   isStalled,
-  parseTorrents,
   remainingBySavePath,
   TORRENT_STATES,
   torrentAggregateFamilies,
 } from '../../../src/collector/torrents.js';
 import { findFamily, loadFixture, valuesBy } from './fixtures.js';
 
-const torrents = parseTorrents(loadFixture('daemon-healthy')['core.get_torrents_status']);
+const { torrents } = parseTorrents(loadFixture('daemon-healthy')['core.get_torrents_status']);
 const families = torrentAggregateFamilies(torrents, 'd1', 1800);
 
 describe('parseTorrents', () => {
   it('reads every torrent in id order and skips entries that are not dicts', () => {
     expect(torrents).toHaveLength(8);
     expect(torrents.map((t) => t.hash)).toEqual([...torrents.map((t) => t.hash)].sort());
-    expect(parseTorrents({ a: 1, b: { state: 'Seeding' } }).map((t) => t.hash)).toEqual(['b']);
+    const [a, b] = ['a'.repeat(40), 'b'.repeat(40)];
+    const parsed = parseTorrents({ [a]: 1, [b]: { state: 'Seeding' } });
+    expect(parsed.torrents.map((t) => t.hash)).toEqual([b]);
+    expect(parsed.skipped).toEqual({ invalid_id: 0, invalid_status: 1 });
     expect(() => parseTorrents(null)).toThrow(UnexpectedAnswerError);
+  });
+
+  it('skips and counts ids that are not 40 lowercase hex, however long', () => {
+    const valid = 'c'.repeat(40);
+    const parsed = parseTorrents({
+      [valid]: { state: 'Seeding' },
+      ['x'.repeat(30_000_000)]: { state: 'Seeding' },
+      ['C'.repeat(40)]: { state: 'Seeding' },
+      ['c'.repeat(39)]: { state: 'Seeding' },
+      [`${valid}\n`]: { state: 'Seeding' },
+    });
+    expect(parsed.torrents.map((t) => t.hash)).toEqual([valid]);
+    expect(parsed.skipped.invalid_id).toBe(4);
+  });
+
+  it('parses one answer object once for every collector that reads it', () => {
+    const answer = { ['d'.repeat(40)]: { state: 'Paused' } };
+    expect(parseTorrents(answer)).toBe(parseTorrents(answer));
   });
 });
 

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DaemonStatus } from '../../../src/collector/daemon-session.js';
 import type { ScrapeRequest, Scraper } from '../../../src/collector/scraper-api.js';
 import type { MetricFamily } from '../../../src/collector/types.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
@@ -44,6 +45,9 @@ class FakeScraper implements Scraper {
   scrape(request: ScrapeRequest): Promise<MetricFamily[]> {
     this.requests.push(request);
     return this.answer(request);
+  }
+  daemonStatus(): readonly DaemonStatus[] {
+    return [];
   }
   async close(): Promise<void> {
     this.closed = true;

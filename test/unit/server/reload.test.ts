@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { DaemonStatus } from '../../../src/collector/daemon-session.js';
 import type { ScrapeRequest, Scraper } from '../../../src/collector/scraper-api.js';
 import type { MetricFamily } from '../../../src/collector/types.js';
 import { ConfigError } from '../../../src/config/errors.js';
@@ -46,6 +47,9 @@ class FakeScraper implements Scraper {
   }
   release(): void {
     this.#gate.resolve();
+  }
+  daemonStatus(): readonly DaemonStatus[] {
+    return [];
   }
   async close(): Promise<void> {
     this.events.push(`closed ${this.daemonNames.join(',')}`);

@@ -1,0 +1,64 @@
+import { UnexpectedAnswerError } from './errors.js';
+import { asRecord, asString } from './values.js';
+
+const METHOD = 'core.get_torrents_status';
+/** Deluge's torrent id: the info-hash, 40 lowercase hex digits. */
+const TORRENT_ID = /^[0-9a-f]{40}$/;
+
+/** One torrent of a `core.get_torrents_status` answer: its id and its status dict. */
+export interface TorrentEntry {
+  readonly hash: string;
+  readonly status: Readonly<Record<string, unknown>>;
+}
+
+/** The torrents of an answer and how many entries were left out, by reason. */
+export interface ParsedTorrents {
+  readonly torrents: readonly TorrentEntry[];
+  readonly skipped: { readonly invalid_id: number; readonly invalid_status: number };
+}
+
+const parsed = new WeakMap<object, ParsedTorrents>();
+
+/**
+ * Reads a `core.get_torrents_status` answer (`{torrent_id: {key: value}}`) in id order. Entries whose
+ * id is not 40 lowercase hex or whose status is not a dict are skipped and counted. The torrents,
+ * aggregate and disk collectors read the same answer, so it is parsed once. Throws
+ * UnexpectedAnswerError when the answer is not a dict.
+ */
+export function parseTorrents(answer: unknown): ParsedTorrents {
+  const cached = typeof answer === 'object' && answer !== null ? parsed.get(answer) : undefined;
+  if (cached !== undefined) return cached;
+  const record = asRecord(answer);
+  if (record === undefined) throw new UnexpectedAnswerError(METHOD, 'a dict of torrents', answer);
+  const torrents: TorrentEntry[] = [];
+  let invalidId = 0;
+  let invalidStatus = 0;
+  for (const hash of Object.keys(record).sort()) {
+    if (!TORRENT_ID.test(hash)) {
+      invalidId += 1;
+      continue;
+    }
+    const status = asRecord(record[hash]);
+    if (status === undefined) invalidStatus += 1;
+    else torrents.push({ hash, status });
+  }
+  const result = { torrents, skipped: { invalid_id: invalidId, invalid_status: invalidStatus } };
+  if (typeof answer === 'object' && answer !== null) parsed.set(answer, result);
+  return result;
+}
+
+/** The torrent's Label plugin label; `""` when unlabelled or when the plugin is off. */
+export function torrentLabel(torrent: TorrentEntry): string {
+  return asString(torrent.status.label) ?? '';
+}
+
+/** The torrent's `tracker_host`; `""` when it has none. */
+export function torrentTracker(torrent: TorrentEntry): string {
+  return asString(torrent.status.tracker_host) ?? '';
+}
+
+/** The torrent's save path (`download_location`), when Deluge sent one. */
+export function torrentSavePath(torrent: TorrentEntry): string | undefined {
+  const path = asString(torrent.status.download_location);
+  return path === '' ? undefined : path;
+}
