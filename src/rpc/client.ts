@@ -4,12 +4,13 @@
  */
 import { EventEmitter } from 'node:events';
 import pRetry from 'p-retry';
-import { DelugeConnection } from './connection.js';
+import { DelugeConnection, describeWireValue } from './connection.js';
 import {
   DelugeAuthError,
   DelugeCertificatePinError,
   DelugeConnectionError,
   DelugeLimitError,
+  DelugeProtocolError,
   DelugeRemoteError,
   DelugeRpcError,
   DelugeTimeoutError,
@@ -64,6 +65,27 @@ function isPermanent(error: Error): boolean {
 function unwrap(settled: Settled<unknown>): unknown {
   if (!settled.ok) throw settled.error;
   return settled.value;
+}
+
+/** Longest `daemon.info` answer taken as a version (Deluge's are like `2.0.3` or `2.1.2.dev0`). */
+const MAX_VERSION_CHARS = 64;
+
+/** The daemon version from a `daemon.info` answer. @throws DelugeProtocolError for anything but a short string. */
+function versionOf(answer: RencodeValue): string {
+  if (typeof answer === 'string' && answer.length > 0 && answer.length <= MAX_VERSION_CHARS) return answer;
+  throw new DelugeProtocolError(
+    `daemon.info answered ${typeof answer === 'string' ? `a string of ${answer.length} characters` : typeof answer}, ` +
+      `not a version: ${describeWireValue(answer)}`,
+    { method: 'daemon.info' },
+  );
+}
+
+/** The auth level from a `daemon.login` answer. @throws DelugeProtocolError for anything but a small integer. */
+function authLevelOf(answer: RencodeValue): number {
+  if (typeof answer === 'number' && Number.isInteger(answer) && answer >= 0 && answer <= 1000) return answer;
+  throw new DelugeProtocolError(`daemon.login answered ${describeWireValue(answer)}, not an auth level`, {
+    method: 'daemon.login',
+  });
 }
 
 /** Rejects with `makeError()` as soon as `signal` aborts, otherwise settles like `promise`. */
@@ -287,9 +309,9 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
     try {
       this.connectPhase =
         'waiting for the reply to daemon.info; nothing was received yet: the peer may be Deluge 1.x or not a Deluge daemon';
-      const version = String(await this.handshakeCall(connection, { method: 'daemon.info', args: [] }, signal));
+      const version = versionOf(await this.handshakeCall(connection, { method: 'daemon.info', args: [] }, signal));
       this.connectPhase = 'logging in';
-      const level = Number(
+      const level = authLevelOf(
         await this.handshakeCall(
           connection,
           {

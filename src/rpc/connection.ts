@@ -15,6 +15,7 @@ import {
 } from './errors.js';
 import { encodeFrame, FrameDecoder, type FrameLimits, handshakeLimits } from './framing.js';
 import type { RencodeValue } from './rencode.js';
+import { shortenForLog } from './shorten.js';
 import { checkPinnedCertificate, type ResolvedTls } from './tls.js';
 import type { ClientInstrumentation, DelugeEvent, RpcRequest, Settled } from './types.js';
 
@@ -46,18 +47,44 @@ interface PendingRequest {
   readonly batch: { remaining: number; release: () => void };
 }
 
+/** Longest remote exception message and type kept in an error message. */
+const REMOTE_MESSAGE_CHARS = 300;
+/** Longest traceback kept on a DelugeRemoteError (its end, where Python names the exception). */
+const TRACEBACK_CHARS = 4096;
+/** Longest string kept in the top-level remote args and kwargs of a DelugeRemoteError. */
+const REMOTE_ARG_CHARS = 1024;
+
+function shortenArg(value: unknown): unknown {
+  return typeof value === 'string' ? shortenForLog(value, REMOTE_ARG_CHARS) : value;
+}
+
+/** The last `max` characters of a traceback, marked when cut. */
+function tracebackTail(traceback: string): string {
+  if (traceback.length <= TRACEBACK_CHARS) return traceback;
+  const cut = traceback.length - TRACEBACK_CHARS;
+  return `[${cut} chars cut] …${traceback.slice(cut)}`;
+}
+
 /**
- * Builds the error for an RPC_ERROR reply, with Deluge's `str(exception)` as the message.
+ * Builds the error for an RPC_ERROR reply, with Deluge's `str(exception)` as the message. Every
+ * daemon-supplied string is cut short (message and type to 300 characters, args and kwargs strings
+ * to 1 KiB, the traceback to its last 4 KiB), so a log line of the error stays small.
  * Pure; exported for tests and for other decoders of the same shape.
  */
 export function remoteErrorFromReply(
-  remoteType: string,
-  remoteArgs: readonly unknown[],
-  remoteKwargs: Readonly<Record<string, unknown>>,
-  traceback: string,
+  fullRemoteType: string,
+  fullRemoteArgs: readonly unknown[],
+  fullRemoteKwargs: Readonly<Record<string, unknown>>,
+  fullTraceback: string,
   method?: string,
 ): DelugeRemoteError {
-  const first = remoteArgs[0] === undefined ? remoteType : String(remoteArgs[0]);
+  const remoteType = shortenForLog(fullRemoteType, REMOTE_MESSAGE_CHARS);
+  const remoteArgs = fullRemoteArgs.map(shortenArg);
+  const remoteKwargs = Object.fromEntries(
+    Object.entries(fullRemoteKwargs).map(([key, value]) => [shortenForLog(key, REMOTE_ARG_CHARS), shortenArg(value)]),
+  );
+  const traceback = tracebackTail(fullTraceback);
+  const first = remoteArgs[0] === undefined ? remoteType : shortenForLog(String(remoteArgs[0]), REMOTE_MESSAGE_CHARS);
   const options = { method };
   switch (remoteType) {
     case 'BadLoginError':
@@ -65,7 +92,7 @@ export function remoteErrorFromReply(
       return new DelugeAuthError(first, remoteType, remoteArgs, remoteKwargs, traceback, options);
     case 'NotAuthorizedError':
       return new DelugeNotAuthorizedError(
-        `Auth level too low: ${String(remoteArgs[0])} < ${String(remoteArgs[1])}`,
+        `Auth level too low: ${first} < ${shortenForLog(String(remoteArgs[1]), REMOTE_MESSAGE_CHARS)}`,
         remoteType,
         remoteArgs,
         remoteKwargs,
@@ -94,7 +121,7 @@ function toRecord(value: RencodeValue): Record<string, unknown> {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     return { ...(value as Record<string, unknown>) };
   }
-  throw new DelugeProtocolError(`RPC_ERROR kwargs is not a dict: ${String(value)}`);
+  throw new DelugeProtocolError(`RPC_ERROR kwargs is not a dict: ${describeWireValue(value)}`);
 }
 
 /** One open, TLS-secured DelugeRPC connection. Obtain with {@link DelugeConnection.open}. */
@@ -300,19 +327,19 @@ export class DelugeConnection {
 
   private dispatch(message: RencodeValue): void {
     if (!Array.isArray(message) || message.length === 0) {
-      throw new DelugeProtocolError(`expected a non-empty list message, got ${describe(message)}`);
+      throw new DelugeProtocolError(`expected a non-empty list message, got ${describeWireValue(message)}`);
     }
     const [kind, ...rest] = message as readonly RencodeValue[];
     if (kind === RPC_EVENT) {
       const [name, args] = rest;
       if (typeof name !== 'string' || !Array.isArray(args)) {
-        throw new DelugeProtocolError(`malformed RPC_EVENT: ${describe(message)}`);
+        throw new DelugeProtocolError(`malformed RPC_EVENT: ${describeWireValue(message)}`);
       }
       this.notify(() => this.options.onEvent?.({ name, args: args as RencodeValue[] }));
       return;
     }
     if (kind !== RPC_RESPONSE && kind !== RPC_ERROR) {
-      throw new DelugeProtocolError(`unknown message type ${describe(kind)}`);
+      throw new DelugeProtocolError(`unknown message type ${describeWireValue(kind)}`);
     }
     const entry = typeof rest[0] === 'number' ? this.pending.get(rest[0]) : undefined;
     // A reply for a request that already finished (or was never sent) is dropped.
@@ -324,7 +351,7 @@ export class DelugeConnection {
     }
     const [, remoteType, remoteArgs, remoteKwargs, traceback] = rest;
     if (typeof remoteType !== 'string' || !Array.isArray(remoteArgs) || remoteKwargs === undefined) {
-      throw new DelugeProtocolError(`malformed RPC_ERROR: ${describe(message)}`);
+      throw new DelugeProtocolError(`malformed RPC_ERROR: ${describeWireValue(message)}`);
     }
     const error = remoteErrorFromReply(
       remoteType,
@@ -347,8 +374,51 @@ export class DelugeConnection {
   }
 }
 
-/** Short description of an unexpected wire value for error messages. */
-function describe(value: unknown): string {
-  const text = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item));
-  return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 120)}…` : text;
+/** Longest description of an unexpected wire value in an error message. */
+const DESCRIBE_CHARS = 120;
+/** Longest string inside such a description (so that one string alone is never cut twice). */
+const DESCRIBE_STRING_CHARS = 80;
+
+/**
+ * Short, JSON-like description of an unexpected wire value for error messages. It stops walking
+ * the value once the text is long enough, so a huge value costs no more than its beginning.
+ */
+export function describeWireValue(value: unknown): string {
+  const parts: string[] = [];
+  let length = 0;
+  const add = (text: string): boolean => {
+    parts.push(text);
+    length += text.length;
+    return length <= DESCRIBE_CHARS;
+  };
+  const walk = (item: unknown): boolean => {
+    if (typeof item === 'string') return add(JSON.stringify(shortenForLog(item, DESCRIBE_STRING_CHARS)));
+    if (Array.isArray(item)) {
+      if (!add('[')) return false;
+      for (let i = 0; i < item.length; i++) {
+        if ((i > 0 && !add(',')) || !walk(item[i])) return false;
+      }
+      return add(']');
+    }
+    if (typeof item === 'object' && item !== null) {
+      if (!add('{')) return false;
+      let first = true;
+      const entry = (key: unknown, element: unknown): boolean => {
+        const fits = (first || add(',')) && walk(key) && add(':') && walk(element);
+        first = false;
+        return fits;
+      };
+      if (item instanceof Map) {
+        for (const [key, element] of item) if (!entry(key, element)) return false;
+      } else {
+        for (const key in item) {
+          if (Object.hasOwn(item, key) && !entry(key, (item as Record<string, unknown>)[key])) return false;
+        }
+      }
+      return add('}');
+    }
+    return add(String(item));
+  };
+  walk(value);
+  return shortenForLog(parts.join(''), DESCRIBE_CHARS);
 }

@@ -46,6 +46,7 @@ export {
   DelugeCertificatePinError,
   DelugeConnectionError,
   type DelugeErrorKind,
+  DelugeLimitError,
   DelugeNotAuthorizedError,
   DelugeProtocolError,
   DelugeRemoteError,
@@ -53,15 +54,20 @@ export {
   DelugeTimeoutError,
   DelugeWrappedError,
 } from './errors.js';
+export { HANDSHAKE_LIMITS } from './framing.js';
 export {
+  DEFAULT_DECODE_LIMITS,
   decode,
   encode,
   RencodeDecodeError,
+  type RencodeDecodeLimits,
   type RencodeDict,
   RencodeEncodeError,
   type RencodeInput,
+  RencodeLimitError,
   type RencodeValue,
 } from './rencode.js';
+export { DEFAULT_LOG_TEXT_CHARS, shortenForLog } from './shorten.js';
 export { InvalidFingerprintError, normalizeFingerprint } from './tls.js';
 export type {
   CallOptions,

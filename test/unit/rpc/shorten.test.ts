@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DelugeClient } from '../../../src/rpc/client.js';
+import { remoteErrorFromReply } from '../../../src/rpc/connection.js';
+import { DelugeProtocolError, DelugeRemoteError } from '../../../src/rpc/errors.js';
+import { shortenForLog } from '../../../src/rpc/shorten.js';
+import { startFakeDaemon } from '../../support/fake-daemon.js';
+import { rejectionOf } from '../../support/unhandled-rejections.js';
+
+describe('shortenForLog', () => {
+  it('keeps short text and cuts long text to the limit, saying how much was cut', () => {
+    expect(shortenForLog('2.0.3')).toBe('2.0.3');
+    expect(shortenForLog('x'.repeat(200))).toBe('x'.repeat(200));
+    expect(shortenForLog('x'.repeat(5000), 40)).toBe(`${'x'.repeat(21)}… [4979 more chars]`);
+  });
+
+  it('never returns more than max characters and never splits a surrogate pair', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 400 }), fc.integer({ min: 24, max: 300 }), (text, max) => {
+        const short = shortenForLog(text, max);
+        expect(short.length).toBeLessThanOrEqual(max);
+        if (text.length <= max) {
+          expect(short).toBe(text);
+          return;
+        }
+        const kept = short.slice(0, short.lastIndexOf('… ['));
+        expect(text.startsWith(kept)).toBe(true);
+        expect(short).toBe(`${kept}… [${text.length - kept.length} more chars]`);
+        const last = kept.charCodeAt(kept.length - 1);
+        expect(last >= 0xd800 && last <= 0xdbff).toBe(false);
+      }),
+    );
+    expect(shortenForLog(`${'x'.repeat(21)}😀${'y'.repeat(100)}`, 40)).toBe(`${'x'.repeat(21)}… [102 more chars]`);
+  });
+
+  it('refuses a limit too small for its marker', () => {
+    expect(() => shortenForLog('abc', 23)).toThrow(RangeError);
+  });
+});
+
+describe('daemon-supplied text in errors', () => {
+  it('cuts a huge remote exception message, args, kwargs and traceback, and does not repeat the message', () => {
+    const huge = 'E'.repeat(1_000_000);
+    const error = remoteErrorFromReply(
+      'InvalidTorrentError',
+      [huge, 7],
+      { detail: huge },
+      `Traceback (most recent call last):\n${huge}\nInvalidTorrentError: boom`,
+    );
+    expect(error.message.length).toBeLessThanOrEqual(300);
+    expect(error.message).toMatch(/^E+… \[\d+ more chars\]$/);
+    expect(String(error.remoteArgs[0]).length).toBeLessThanOrEqual(1024);
+    expect(error.remoteArgs[1]).toBe(7);
+    expect(String(error.remoteKwargs.detail).length).toBeLessThanOrEqual(1024);
+    expect(error.traceback.length).toBeLessThan(4200);
+    expect(error.traceback.endsWith('InvalidTorrentError: boom')).toBe(true);
+    const typeOnly = remoteErrorFromReply('X'.repeat(5000), [], {}, '');
+    expect(typeOnly.message.length).toBeLessThanOrEqual(300);
+    expect(typeOnly.remoteType).toBe(typeOnly.message);
+  });
+
+  it('names a daemon.info answer that is not a version briefly', async () => {
+    const daemon = await startFakeDaemon({ version: 'v'.repeat(10_000) });
+    const client = new DelugeClient({
+      host: daemon.host,
+      port: daemon.port,
+      username: 'admin',
+      password: 'admin-secret',
+    });
+    try {
+      const error = await rejectionOf<DelugeProtocolError>(client.connect());
+      expect(error).toBeInstanceOf(DelugeProtocolError);
+      expect(error.message.length).toBeLessThan(250);
+      expect(error.message).toMatch(
+        /^daemon\.info answered a string of 10000 characters, not a version: "v+… \[\d+ more chars\]"$/,
+      );
+    } finally {
+      await client.close();
+      await daemon.close();
+    }
+  });
+
+  it('keeps remote error messages from a daemon as Deluge wrote them, once', async () => {
+    const daemon = await startFakeDaemon();
+    const client = new DelugeClient({ host: daemon.host, port: daemon.port, username: 'admin', password: 'nope' });
+    try {
+      const error = await rejectionOf<DelugeRemoteError>(client.connect());
+      expect(error).toBeInstanceOf(DelugeRemoteError);
+      expect(error.message).toBe('Password does not match');
+    } finally {
+      await client.close();
+      await daemon.close();
+    }
+  });
+});
