@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config/errors.js';
@@ -17,6 +18,8 @@ import {
   parseListenAddress,
 } from './server.js';
 import { VERSION } from './version.js';
+import { BasicAuthenticator } from './web/basic-auth.js';
+import { loadWebConfig, type WebConfig } from './web/config.js';
 
 const PROGRAM = 'deluge-exporter';
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
@@ -45,6 +48,11 @@ const FLAGS = {
     type: 'string',
     placeholder: 'ADDR',
     help: `Where to serve HTTP: HOST:PORT, :PORT (all interfaces)\nor [IPv6]:PORT. Default "${DEFAULT_LISTEN_ADDRESS}".`,
+  },
+  'web.config.file': {
+    type: 'string',
+    placeholder: 'FILE',
+    help: 'Web configuration (exporter-toolkit format): TLS,\nbasic authentication, response headers.',
   },
   'web.enable-lifecycle': {
     type: 'boolean',
@@ -119,6 +127,7 @@ interface CliOptions {
   readonly listenAddress: ListenAddress;
   readonly logLevel: LogLevel;
   readonly enableLifecycle: boolean;
+  readonly webConfigPath?: string;
   readonly checkConfig: boolean;
   readonly checkDaemons: boolean;
   readonly help: boolean;
@@ -150,8 +159,10 @@ function parseCliArgs(argv: readonly string[]): CliOptions {
     throw error;
   }
   const configPath = stringFlag('config');
+  const webConfigPath = stringFlag('web.config.file');
   return {
     ...(configPath === undefined ? {} : { configPath }),
+    ...(webConfigPath === undefined ? {} : { webConfigPath }),
     listenAddress,
     logLevel,
     enableLifecycle: booleanFlag('web.enable-lifecycle'),
@@ -180,8 +191,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
   let config: ExporterConfig;
+  let webConfig: WebConfig | undefined;
   try {
     config = loadConfigFromProcess(options.configPath);
+    if (options.webConfigPath !== undefined) {
+      webConfig = loadWebConfig(options.webConfigPath, (path) => readFileSync(path, 'utf8'));
+    }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${PROGRAM}: ${error.message}\n`);
@@ -197,11 +212,11 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(formatDaemonChecks(checks));
     return checks.every((check) => check.failures.length === 0) ? EXIT_OK : EXIT_FAILURE;
   }
-  return serve(config, options);
+  return serve(config, webConfig, options);
 }
 
 /** Serves until SIGTERM/SIGINT; SIGHUP (and `POST /-/reload` with --web.enable-lifecycle) re-read the configuration from the same source. */
-async function serve(config: ExporterConfig, options: CliOptions): Promise<number> {
+async function serve(config: ExporterConfig, webConfig: WebConfig | undefined, options: CliOptions): Promise<number> {
   const logger = createLogger({ level: options.logLevel, pretty: process.stdout.isTTY === true });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   const exporterMetrics = new ExporterMetrics();
@@ -225,10 +240,13 @@ async function serve(config: ExporterConfig, options: CliOptions): Promise<numbe
     exporterMetrics,
     logger,
     ready: () => ready,
+    ...(webConfig === undefined
+      ? {}
+      : { web: { authenticator: new BasicAuthenticator(webConfig.basicAuthUsers), headers: webConfig.headers } }),
   });
   let server: Awaited<ReturnType<typeof listen>>;
   try {
-    server = await listen(app, options.listenAddress);
+    server = await listen(app, options.listenAddress, webConfig?.tls);
   } catch (error) {
     logger.error({ err: error }, 'cannot listen');
     await state.close();
@@ -236,7 +254,16 @@ async function serve(config: ExporterConfig, options: CliOptions): Promise<numbe
   }
   ready = true;
   const { address, port } = server.address() as AddressInfo;
-  logger.info({ address, port, daemons: state.current().scraper.daemonNames, version: VERSION }, 'listening');
+  logger.info(
+    {
+      address,
+      port,
+      tls: webConfig?.tls !== undefined,
+      daemons: state.current().scraper.daemonNames,
+      version: VERSION,
+    },
+    'listening',
+  );
   const onSighup = () => {
     logger.info({ signal: 'SIGHUP' }, 'reloading config');
     state.reload().catch((error: unknown) => logger.error({ err: error }, 'config reload failed'));

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { EXPOSITION_CONTENT_TYPE, joinExpositions, renderFamilies } from './collector/exposition.js';
 import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
@@ -8,6 +8,9 @@ import type { ExporterMetrics } from './exporter-metrics.js';
 import type { Logger } from './logger.js';
 import type { ExporterState, ReloadOutcome } from './reload.js';
 import { VERSION } from './version.js';
+import type { BasicAuthenticator } from './web/basic-auth.js';
+import type { WebTlsConfig } from './web/config.js';
+import { createWebServer } from './web/http-server.js';
 
 /** What the HTTP app needs; all injected so tests can pass fakes. */
 export interface AppDependencies {
@@ -19,6 +22,14 @@ export interface AppDependencies {
   readonly logger: Logger;
   /** True once the config is loaded and the server listens; drives `/readyz`. */
   readonly ready: () => boolean;
+  /** From `--web.config.file`: basic authentication of every request and extra response headers. */
+  readonly web?: WebAccess;
+}
+
+/** The request-level part of the web configuration. */
+export interface WebAccess {
+  readonly authenticator: BasicAuthenticator;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** Where the server listens; no `host` means all interfaces. */
@@ -110,7 +121,7 @@ ${rows}
 }
 
 /** Builds the express app; `listen` starts it. */
-export function createApp({ current, reload, exporterMetrics, logger, ready }: AppDependencies): Express {
+export function createApp({ current, reload, exporterMetrics, logger, ready, web }: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
 
@@ -129,6 +140,27 @@ export function createApp({ current, reload, exporterMetrics, logger, ready }: A
     });
     next();
   });
+
+  if (web !== undefined) {
+    app.use((_request: Request, response: Response, next: NextFunction) => {
+      response.set(web.headers);
+      next();
+    });
+  }
+  if (web?.authenticator.enabled) {
+    const { authenticator } = web;
+    app.use(async (request: Request, response: Response, next: NextFunction) => {
+      if (await authenticator.check(request.get('authorization'))) {
+        next();
+        return;
+      }
+      response
+        .status(401)
+        .set('WWW-Authenticate', 'Basic realm="deluge-exporter"')
+        .type('text/plain')
+        .send('unauthorized\n');
+    });
+  }
 
   const serveFamilies = async (
     scraper: Scraper,
@@ -212,12 +244,12 @@ function scrapeRequestFor(request: Request): ScrapeRequest {
 }
 
 /**
- * Starts `app` on `address`; resolves once listening.
+ * Starts `app` on `address` (HTTPS when `tls` is given); resolves once listening.
  * @throws the listen error (e.g. EADDRINUSE)
  */
-export function listen(app: Express, address: ListenAddress): Promise<Server> {
+export function listen(app: Express, address: ListenAddress, tls?: WebTlsConfig): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(app);
+    const server = createWebServer(app, tls);
     server.once('error', reject);
     server.listen({ port: address.port, host: address.host }, () => {
       server.off('error', reject);

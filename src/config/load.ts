@@ -5,7 +5,8 @@ import { deepFreeze } from './deep-freeze.js';
 import { authFilePath, delugeConfigDirCandidates, findAuthPassword } from './deluge-auth.js';
 import { ConfigError } from './errors.js';
 import { formatHostPort } from './host-port.js';
-import { type ConfigFile, type DaemonEntry, formatKeyPath, validateConfigFile } from './schema.js';
+import { errorCode, readOrThrow } from './read-file.js';
+import { CONFIG_KEYS, type ConfigFile, type DaemonEntry, formatKeyPath, validateConfigFile } from './schema.js';
 import { Secret } from './secret.js';
 import type { DaemonConfig, ExporterConfig } from './types.js';
 import { parseYamlConfig } from './yaml.js';
@@ -75,7 +76,7 @@ function loadConfigFile(path: string, readFile: (path: string) => string): Expor
     resolvePath: (file) => resolve(dirname(path), file),
     nameKeyPath: (keyPath) => keyPath,
   };
-  return build(validateOrThrow(parseYamlConfig(text, path), context), context);
+  return build(validateOrThrow(parseYamlConfig(text, path, CONFIG_KEYS), context), context);
 }
 
 function loadFromEnvironment(input: LoadConfigInput): ExporterConfig {
@@ -211,18 +212,4 @@ function readPassword(entry: DaemonEntry, context: SourceContext, keyPath: (key:
   );
   if (password === '') throw new ConfigError(context.source, keyPath('password_file'), `${file} is empty`);
   return password;
-}
-
-function readOrThrow(readFile: (path: string) => string, path: string, source: string, keyPath: string): string {
-  try {
-    return readFile(path);
-  } catch (error) {
-    throw new ConfigError(source, keyPath, `cannot read ${path} (${errorCode(error)})`);
-  }
-}
-
-function errorCode(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string')
-    return error.code;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -12,7 +12,7 @@ import {
   visit,
 } from 'yaml';
 import { ConfigError } from './errors.js';
-import { CONFIG_KEYS, formatKeyPath } from './schema.js';
+import { formatKeyPath } from './schema.js';
 
 /**
  * What each YAML error code means, in our words. The yaml library's own messages quote the source text
@@ -52,36 +52,27 @@ const YAML_PROBLEMS: Readonly<Record<ErrorCode, string>> = {
  * @throws {ConfigError} naming the file, line, column and key path of the first problem, and what it is in
  *   general terms; never the source text
  */
-export function parseYamlConfig(text: string, path: string): unknown {
+export function parseYamlConfig(text: string, path: string, knownKeys: ReadonlySet<string>): unknown {
   const lineCounter = new LineCounter();
   // logLevel 'error' keeps the library from writing warnings (which quote keys) to stderr.
   const document = parseDocument(text, { uniqueKeys: true, stringKeys: true, logLevel: 'error', lineCounter });
   const problem = [...document.errors, ...document.warnings][0];
-  if (problem !== undefined) throw yamlError(path, document, lineCounter, problem.pos[0], YAML_PROBLEMS[problem.code]);
+  const fail = (offset: number, what: string) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return new ConfigError(
+      path,
+      keyPathAt(document.contents, offset, knownKeys),
+      `invalid YAML at line ${line}, column ${col}: ${what}`,
+    );
+  };
+  if (problem !== undefined) throw fail(problem.pos[0], YAML_PROBLEMS[problem.code]);
   const unresolved = firstUnresolvedAlias(document);
-  if (unresolved !== undefined) {
-    throw yamlError(path, document, lineCounter, unresolved, 'an alias (*name) refers to no anchor (&name) before it');
-  }
+  if (unresolved !== undefined) throw fail(unresolved, 'an alias (*name) refers to no anchor (&name) before it');
   try {
     return document.toJS({ maxAliasCount: 100 });
   } catch {
     throw new ConfigError(path, '', 'invalid YAML: aliases expand too much');
   }
-}
-
-function yamlError(
-  path: string,
-  document: Document,
-  lineCounter: LineCounter,
-  offset: number,
-  problem: string,
-): ConfigError {
-  const { line, col } = lineCounter.linePos(offset);
-  return new ConfigError(
-    path,
-    keyPathAt(document.contents, offset),
-    `invalid YAML at line ${line}, column ${col}: ${problem}`,
-  );
 }
 
 function firstUnresolvedAlias(document: Document): number | undefined {
@@ -98,9 +89,9 @@ function firstUnresolvedAlias(document: Document): number | undefined {
 
 /**
  * The key path (`daemons[0].password`) of the innermost entry at `offset`: in every mapping or list, the
- * last entry starting at or before it. Only keys the config knows are shown: an unknown one may be part of a password (`password: a: b`).
+ * last entry starting at or before it. Only `knownKeys` are shown: an unknown one may be part of a password (`password: a: b`).
  */
-export function keyPathAt(root: unknown, offset: number): string {
+export function keyPathAt(root: unknown, offset: number, knownKeys: ReadonlySet<string>): string {
   const path: (string | number)[] = [];
   let node: unknown = root;
   for (;;) {
@@ -111,7 +102,7 @@ export function keyPathAt(root: unknown, offset: number): string {
         offset,
       );
       const key = isScalar(pair?.key) ? pair.key.value : undefined;
-      if (pair === undefined || typeof key !== 'string' || !CONFIG_KEYS.has(key)) break;
+      if (pair === undefined || typeof key !== 'string' || !knownKeys.has(key)) break;
       path.push(key);
       node = pair.value;
     } else if (isSeq(node)) {

@@ -25,6 +25,11 @@ export interface StartExporterOptions {
   readonly readyTimeoutMs?: number;
   /** More command-line flags, e.g. `--web.enable-lifecycle`. */
   readonly args?: readonly string[];
+  /**
+   * `https` when `args` has a web config with TLS (or basic auth): `url` says so, and the exporter counts
+   * as ready at its `listening` line, as `/readyz` then needs the caller's CA or credentials. Default `http`.
+   */
+  readonly scheme?: 'http' | 'https';
 }
 
 /** One JSON log line of the exporter. */
@@ -44,7 +49,7 @@ export interface ScrapeResult {
 
 /** A running exporter child process. */
 export interface ExporterHandle {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with `scheme: 'https'`) */
   readonly url: string;
   readonly port: number;
   readonly pid: number | undefined;
@@ -160,19 +165,21 @@ export async function startExporter(options: StartExporterOptions = {}): Promise
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
   let port: number | undefined;
+  const plainHttp = (options.scheme ?? 'http') === 'http';
+  const ready = async (listeningPort: number) => !plainHttp || (await readyzOk(listeningPort));
   while (Date.now() < deadline && exitCode === undefined) {
     const listening = lines.find((line) => line.msg === 'listening');
     port ??= typeof listening?.port === 'number' ? listening.port : undefined;
-    if (port !== undefined && (await readyzOk(port))) break;
+    if (port !== undefined && (await ready(port))) break;
     await sleep(100);
   }
-  if (port === undefined || exitCode !== undefined || !(await readyzOk(port))) {
+  if (port === undefined || exitCode !== undefined || !(await ready(port))) {
     await stop();
     throw new ExporterStartError(
       `exporter not ready (exit code ${String(exitCode)}, args ${args.slice(2).join(' ')})\n${output.slice(-4000)}`,
     );
   }
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.scheme ?? 'http'}://127.0.0.1:${port}`;
   return {
     url,
     port,
