@@ -11,6 +11,8 @@ required=(
   "python3-module:rencode:python3-rencode"
   "python3-module:libtorrent:python3-libtorrent"
   "chromium:chromium"
+  "debootstrap:debootstrap"
+  "systemd-analyze:systemd"
 )
 
 missing=()

@@ -27,6 +27,8 @@ export interface MethodSpec {
   readonly documentedOnly?: true;
   /** Exported only while the named plugin is enabled. */
   readonly plugin?: string;
+  /** The first Deluge version that exports it (older daemons answer WrappedException(AttributeError)). */
+  readonly since?: string;
 }
 
 const READ = { authLevel: AuthLevel.NORMAL, mutating: false } as const;
@@ -65,6 +67,7 @@ export const METHODS = {
   'core.get_known_accounts': ADMIN_READ,
   'core.get_libtorrent_version': READ,
   'core.get_listen_port': READ,
+  'core.get_magnet_uri': { ...READ, since: '2.1.0' },
   'core.get_path_size': READ,
   'core.get_proxy': READ,
   'core.get_session_state': READ,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:tls';
+import { type DelugeInstall, daemonParentDir, delugedCommand, selectedInstall } from './deluge-versions.js';
 import { claimPort, findFreePort, LOOPBACK } from './ports.js';
 import { quietCoreConfig } from './quiet-config.js';
 
@@ -24,6 +25,8 @@ export interface StartDaemonOptions {
   readyTimeoutMs?: number;
   /** A fixed RPC port (e.g. Deluge's default 58846) instead of a free one; fails naming it when taken. */
   port?: number;
+  /** Which Deluge to run. Default: the one `$TEST_DELUGE_VERSION` selects (see deluge-versions.ts). */
+  install?: DelugeInstall;
 }
 
 /** A running (or stopped, restartable) `deluged` owned by the test process. */
@@ -38,6 +41,8 @@ export interface DaemonHandle {
   /** Download location configured for the daemon. */
   readonly dataDir: string;
   readonly accounts: readonly DaemonAccount[];
+  /** The Deluge this daemon runs. */
+  readonly install: DelugeInstall;
   /** The first level-10 account. */
   readonly admin: { readonly username: string; readonly password: string };
   /** PID of the current process, undefined while stopped. */
@@ -57,7 +62,6 @@ export class DaemonStartError extends Error {
   override readonly name = 'DaemonStartError';
 }
 
-const DELUGED = 'deluged';
 const SETPRIV = '/usr/bin/setpriv';
 const STOP_GRACE_MS = 10_000;
 const DEFAULT_READY_TIMEOUT_MS = 20_000;
@@ -119,6 +123,7 @@ class Daemon implements DaemonHandle {
     readonly configDir: string,
     readonly dataDir: string,
     readonly accounts: readonly DaemonAccount[],
+    readonly install: DelugeInstall,
     private readonly readyTimeoutMs: number,
   ) {
     const admin = accounts.find((account) => account.level === 10);
@@ -147,10 +152,11 @@ class Daemon implements DaemonHandle {
     const args = ['-d', '-c', this.configDir, '-p', String(this.port), '-i', LOOPBACK, '-u', LOOPBACK];
     args.push('-L', 'warning', '-l', this.logFile);
     const consoleFd = openSync(this.consoleFile, 'a');
+    const [deluged, delugedArgs] = delugedCommand(this.install, args);
     // setpriv makes the kernel kill deluged when this process dies, even by SIGKILL: no orphans.
     const [command, commandArgs] = existsSync(SETPRIV)
-      ? [SETPRIV, ['--pdeathsig', 'KILL', DELUGED, ...args]]
-      : [DELUGED, args];
+      ? [SETPRIV, ['--pdeathsig', 'KILL', deluged, ...delugedArgs]]
+      : [deluged, delugedArgs];
     const child = spawn(command, commandArgs, { stdio: ['ignore', consoleFd, consoleFd] });
     closeSync(consoleFd);
     this.child = child;
@@ -219,9 +225,10 @@ class Daemon implements DaemonHandle {
  */
 export async function startDaemon(options: StartDaemonOptions = {}): Promise<DaemonHandle> {
   const accounts = options.accounts ?? defaultAccounts();
+  const install = options.install ?? selectedInstall();
   const port = await allocatePort(options.port);
   const btPort = await allocatePort();
-  const configDir = mkdtempSync(join(tmpdir(), 'deluged-test-'));
+  const configDir = mkdtempSync(join(daemonParentDir(install, tmpdir()), 'deluged-test-'));
   const dataDir = join(configDir, 'data');
   await mkdir(dataDir);
   const auth = accounts.map((account) => `${account.username}:${account.password}:${account.level}\n`).join('');
@@ -230,7 +237,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
 
   let daemon: Daemon;
   try {
-    daemon = new Daemon(port, btPort, configDir, dataDir, accounts, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+    const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    daemon = new Daemon(port, btPort, configDir, dataDir, accounts, install, readyTimeoutMs);
   } catch (error) {
     rmSync(configDir, { recursive: true, force: true });
     throw error;

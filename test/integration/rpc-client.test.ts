@@ -13,14 +13,15 @@ import type { RpcRequest } from '../../src/rpc/types.js';
 import { connectClient, createClient } from '../harness/clients.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
 import { addTorrent } from '../harness/deluge-calls.js';
+import { type DelugeInstall, delugedCommand } from '../harness/deluge-versions.js';
 import { makeTorrent } from '../harness/torrent.js';
 
 const run = promisify(execFile);
 const unknownMethod: RpcRequest<unknown> = { method: 'core.nope', args: [] };
 
-/** The version the installed deluged reports on its command line, e.g. "2.0.3". */
-async function installedDelugedVersion(): Promise<string> {
-  const { stdout } = await run('deluged', ['--version']);
+/** The version a daemon's deluged reports on its command line, e.g. "2.0.3". */
+async function installedDelugedVersion(install: DelugeInstall): Promise<string> {
+  const { stdout } = await run(...delugedCommand(install, ['--version']));
   const match = /^deluged (\S+)/m.exec(stdout);
   if (match?.[1] === undefined) throw new Error(`unexpected deluged --version output: ${stdout}`);
   return match[1];
@@ -55,8 +56,8 @@ describe('DelugeClient against a real deluged', () => {
 
   describe('login', () => {
     it('exposes the auth level of each account and the daemon version', async () => {
-      const version = await installedDelugedVersion();
-      expect(version).toBe('2.0.3');
+      const version = await installedDelugedVersion(daemon.install);
+      expect(version).toBe(daemon.install.version);
       expect(admin.authLevel).toBe(10);
       expect(user5.authLevel).toBe(5);
       expect(admin.daemonVersion).toBe(version);

@@ -1,169 +1,198 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify } from 'yaml';
 import {
   ALERT_RULES_PATH,
   AlertRulesFormatError,
+  DASHBOARDS_CONFIGMAP_PATH,
+  GRAFANA_DASHBOARD_LABEL,
   PROMETHEUS_RULE_PATH,
+  readDashboards,
+  renderDashboardsConfigMap,
   renderPrometheusRule,
-} from '../../../scripts/gen-prometheusrule.js';
-import { loadConfig } from '../../../src/config/load.js';
+} from '../../../scripts/gen-k8s-manifests.js';
+import { kustomizeBuild, type Manifest, readDocuments, validateObject } from '../../support/kustomize.js';
+import { runPromtool } from '../../support/promtool.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const K8S_DIR = `${ROOT}deploy/k8s/`;
-const EXPORTER_PORT = 9354;
-const packageVersion = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string }).version;
+const K8S = join(ROOT, 'deploy/k8s');
+const SHARDED = join(K8S, 'overlays/sharded');
+const packageVersion = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const DEFAULT_PER_TORRENT_CAP = 2000;
 
-// A loose view of the fields these tests read; the YAML is checked against it value by value.
-// biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are arbitrary nested YAML here.
-type Manifest = Record<string, any>;
-
-const manifestFiles = readdirSync(K8S_DIR).filter((name) => name.endsWith('.yaml'));
-
-function readManifests(file: string): Manifest[] {
-  const documents = parseAllDocuments(readFileSync(`${K8S_DIR}${file}`, 'utf8'));
-  const list = Array.isArray(documents) ? documents : [documents];
-  for (const document of list) expect(document.errors, file).toEqual([]);
-  return list.map((document) => document.toJS() as Manifest);
-}
-
-const byFile = new Map(manifestFiles.map((file) => [file, readManifests(file)]));
-function only(file: string, kind: string): Manifest {
-  const documents = byFile.get(file) ?? [];
-  expect(documents.map((document) => document.kind)).toEqual([kind]);
-  return documents[0] as Manifest;
-}
-
-const configMap = only('configmap.yaml', 'ConfigMap');
-const secret = only('secret.example.yaml', 'Secret');
-const deployment = only('deployment.yaml', 'Deployment');
-const service = only('service.yaml', 'Service');
-const serviceMonitor = only('servicemonitor.yaml', 'ServiceMonitor');
-const probe = only('probe.yaml', 'Probe');
-const prometheusRule = only('prometheusrule.yaml', 'PrometheusRule');
-const kustomization = only('kustomization.yaml', 'Kustomization');
+const filesRead = new Set<string>();
+const single = kustomizeBuild(K8S, filesRead);
+const sharded = kustomizeBuild(SHARDED, filesRead);
+const one = (objects: Manifest[], kind: string): Manifest => {
+  const found = objects.filter((object) => object.kind === kind);
+  expect(
+    found.map((object) => object.metadata.name),
+    kind,
+  ).toHaveLength(1);
+  return found[0] as Manifest;
+};
+const named = (objects: Manifest[], name: string) => objects.find((o) => o.metadata.name === name) as Manifest;
+const deployment = one(single, 'Deployment');
 const podSpec = deployment.spec.template.spec as Manifest;
-const container = podSpec.containers[0] as Manifest;
-const mountOf = (volumeName: string) =>
-  (container.volumeMounts as Manifest[]).find((mount) => mount.name === volumeName) as Manifest;
-const volumeOf = (volumeName: string) => (podSpec.volumes as Manifest[]).find((volume) => volume.name === volumeName);
+const exporter = podSpec.containers.find((c: Manifest) => c.name === 'deluge-exporter') as Manifest;
+const reloader = podSpec.containers.find((c: Manifest) => c.name === 'config-reloader') as Manifest;
+const flag = (name: string) => exporter.args[exporter.args.indexOf(name) + 1] as string;
+const mount = (container: Manifest, volume: string) =>
+  (container.volumeMounts as Manifest[]).find((m) => m.name === volume) as Manifest;
+const volume = (name: string) => (podSpec.volumes as Manifest[]).find((v) => v.name === name) as Manifest;
 
-describe('deploy/k8s manifests', () => {
-  it('are all known kinds with the app.kubernetes.io labels', () => {
-    expect(manifestFiles.sort()).toEqual([
-      'configmap.yaml',
-      'deployment.yaml',
-      'kustomization.yaml',
-      'probe.yaml',
-      'prometheusrule.yaml',
-      'secret.example.yaml',
-      'service.yaml',
-      'servicemonitor.yaml',
-    ]);
-    for (const manifest of [configMap, secret, deployment, service, serviceMonitor, probe, prometheusRule]) {
-      expect(manifest.metadata.labels['app.kubernetes.io/name'], manifest.kind).toBe('deluge-exporter');
-      expect(manifest.metadata.labels['app.kubernetes.io/part-of'], manifest.kind).toBe('deluge-exporter');
-      expect(manifest.metadata.namespace, `${manifest.kind} is namespace-agnostic`).toBeUndefined();
+const scratch = mkdtempSync(join(tmpdir(), 'deluge-exporter-manifests-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The peak RSS rows of docs/benchmarks.md's whole-scrape table, in MiB. */
+function benchmarkPeaks(): { torrents: number; capped: boolean; peakMiB: number }[] {
+  const text = readFileSync(join(ROOT, 'docs/benchmarks.md'), 'utf8');
+  const rows = [...text.matchAll(/^\| (\d+) \| (all|capped) \|.*\| ([\d.]+) MiB \|$/gm)];
+  return rows.map((row) => ({ torrents: Number(row[1]), capped: row[2] === 'capped', peakMiB: Number(row[3]) }));
+}
+const mebibytes = (quantity: string) => {
+  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (match === null) throw new Error(`unexpected memory quantity ${quantity}`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+};
+
+describe('deploy/k8s, as kustomize renders it', () => {
+  it('validates every object against the Kubernetes and Prometheus Operator schemas', () => {
+    expect(single.map((o) => o.kind).sort()).toEqual(
+      ['ConfigMap', 'ConfigMap', 'Deployment', 'PrometheusRule', 'Service', 'ServiceMonitor'].sort(),
+    );
+    expect(sharded.map((o) => o.kind).sort()).toEqual(
+      ['ConfigMap', 'ConfigMap', 'Deployment', 'Probe', 'Prometheus', 'PrometheusRule', 'Service'].sort(),
+    );
+    const optional = ['secret.example.yaml', 'probe.yaml'].map((file) => join(K8S, file));
+    for (const object of [...single, ...sharded, ...optional.flatMap(readDocuments)]) validateObject(object);
+    // A broken object is refused, so the validation above means something.
+    const broken = structuredClone(deployment);
+    broken.spec.replicas = 'three';
+    expect(() => validateObject(broken)).toThrow(/spec\/replicas must be integer/);
+  });
+
+  it('applies every manifest file through a kustomization except the two documented optional ones', () => {
+    const yamlFiles = readdirSync(K8S, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.yaml'))
+      .map((file) => resolve(K8S, file));
+    const unused = yamlFiles.filter((file) => !filesRead.has(file)).map((file) => file.slice(K8S.length + 1));
+    expect(unused.sort()).toEqual(['probe.yaml', 'secret.example.yaml']);
+  });
+
+  it('labels every object and sets the image tag to the package version', () => {
+    for (const object of [...single, ...sharded]) {
+      expect(object.metadata.labels['app.kubernetes.io/part-of'], object.kind).toBe('deluge-exporter');
+      expect(object.metadata.namespace, `${object.kind} is namespace-agnostic`).toBeUndefined();
     }
-  });
-
-  it('kustomization applies everything but the example Secret and the optional Probe', () => {
-    expect([...kustomization.resources].sort()).toEqual([
-      'configmap.yaml',
-      'deployment.yaml',
-      'prometheusrule.yaml',
-      'service.yaml',
-      'servicemonitor.yaml',
-    ]);
-    expect(kustomization.images).toEqual([{ name: 'deluge-exporter', newTag: packageVersion }]);
-  });
-
-  it('runs the container hardened like kube-prometheus exporters, with small requests and limits', () => {
-    expect(podSpec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container.securityContext).toMatchObject({
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
-    expect(container.securityContext.runAsUser).toBeGreaterThan(0);
-    expect(Object.keys(container.resources.requests).sort()).toEqual(['cpu', 'memory']);
-    expect(Object.keys(container.resources.limits).sort()).toEqual(['cpu', 'memory']);
-    expect(container.image).toBe(`deluge-exporter:${packageVersion}`);
+    for (const objects of [single, sharded]) {
+      const containers = one(objects, 'Deployment').spec.template.spec.containers as Manifest[];
+      expect(containers[0]?.image).toBe(`deluge-exporter:${packageVersion}`);
+    }
     expect(deployment.metadata.labels['app.kubernetes.io/version']).toBe(packageVersion);
   });
 
-  it('serves port 9354 named metrics, probed on /healthz and /readyz', () => {
-    expect(container.ports).toEqual([{ name: 'metrics', containerPort: EXPORTER_PORT, protocol: 'TCP' }]);
-    expect(container.args).toContain(`:${EXPORTER_PORT}`);
-    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
-    expect(service.spec.ports).toEqual([
-      { name: 'metrics', port: EXPORTER_PORT, targetPort: 'metrics', protocol: 'TCP' },
-    ]);
+  it('makes the Secret readable to the non-root user through fsGroup', () => {
+    const pod = podSpec.securityContext as Manifest;
+    expect(pod.runAsNonRoot).toBe(true);
+    expect(pod.runAsUser).toBeGreaterThan(0);
+    expect(pod.fsGroup).toBe(pod.runAsGroup);
+    const mode = volume('credentials').secret.defaultMode as number;
+    expect(mode).toBe(0o440);
+    expect(mode & 0o040, 'group-readable').toBe(0o040);
+    expect(mode & 0o007, 'not world-readable').toBe(0);
+    for (const container of podSpec.containers as Manifest[]) {
+      expect(container.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+      });
+    }
   });
 
-  it('wires selectors: Deployment selects its pods, the Service selects them, the ServiceMonitor the Service', () => {
+  it('sizes memory from the measured peak RSS at the default per-torrent cap, with headroom, and says so', () => {
+    const atDefaultCap = benchmarkPeaks().filter((row) => row.capped || row.torrents <= DEFAULT_PER_TORRENT_CAP);
+    expect(atDefaultCap.length).toBeGreaterThan(0);
+    const peak = Math.max(...atDefaultCap.map((row) => row.peakMiB));
+    const smallest = Math.min(...atDefaultCap.map((row) => row.peakMiB));
+    expect(mebibytes(exporter.resources.limits.memory)).toBeGreaterThanOrEqual(peak * 1.25);
+    expect(mebibytes(exporter.resources.requests.memory)).toBeGreaterThanOrEqual(smallest * 1.25);
+    const manifestText = readFileSync(join(K8S, 'base/deployment.yaml'), 'utf8');
+    expect(manifestText).toContain(`${Math.round(peak)} MiB`);
+    expect(manifestText).toContain('docs/benchmarks.md');
+  });
+
+  it('mounts the config as a directory and reloads it through the sidecar on change', () => {
+    const configMount = mount(exporter, 'config');
+    expect(configMount.subPath).toBeUndefined();
+    expect(flag('--config')).toBe(`${configMount.mountPath}/config.yaml`);
+    expect(named(single, volume('config').configMap.name).data['config.yaml']).toContain('daemons:');
+    expect(mount(reloader, 'config').mountPath).toBe(configMount.mountPath);
+    expect(reloader.args).toContain(`--volume-dir=${configMount.mountPath}`);
+    const port = Number(flag('--web.listen-address').split(':').at(-1));
+    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: port, protocol: 'TCP' }]);
+    expect(reloader.args).toContain(`--webhook-url=http://127.0.0.1:${port}/-/reload`);
+    expect(reloader.args).toContain('--webhook-method=POST');
+    expect(exporter.args).toContain('--web.enable-lifecycle');
+    for (const container of podSpec.containers as Manifest[]) {
+      for (const m of container.volumeMounts as Manifest[]) expect(m.subPath, m.name).toBeUndefined();
+    }
+  });
+
+  it('wires selectors: Deployment to pods, Service to pods, ServiceMonitor to the Service', () => {
+    const service = one(single, 'Service');
     const podLabels = deployment.spec.template.metadata.labels as Record<string, string>;
     expect(podLabels).toMatchObject(deployment.spec.selector.matchLabels);
     expect(podLabels).toMatchObject(service.spec.selector);
-    expect(service.metadata.labels).toMatchObject(serviceMonitor.spec.selector.matchLabels);
-    expect(serviceMonitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
-    // The Service name becomes the job label that DelugeExporterDown selects.
-    expect(service.metadata.name).toBe('deluge-exporter');
+    const monitor = one(single, 'ServiceMonitor');
+    expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
+    expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
+    expect(service.spec.ports[0]).toMatchObject({ name: 'metrics', targetPort: 'metrics' });
   });
 
-  it('mounts the ConfigMap read-only as the --config file and the Secret read-only', () => {
-    const configPath = container.args[container.args.indexOf('--config') + 1] as string;
-    expect(mountOf('config')).toMatchObject({ mountPath: configPath, subPath: 'config.yaml', readOnly: true });
-    expect(volumeOf('config')?.configMap.name).toBe(configMap.metadata.name);
-    expect(mountOf('credentials').readOnly).toBe(true);
-    expect(volumeOf('credentials')?.secret.secretName).toBe(secret.metadata.name);
-  });
-
-  it('ships a ConfigMap config that the exporter loads, reading the password from the mounted Secret', () => {
-    const configPath = container.args[container.args.indexOf('--config') + 1] as string;
-    const secretDir = mountOf('credentials').mountPath as string;
-    const files = new Map<string, string>([[configPath, configMap.data['config.yaml'] as string]]);
-    for (const [key, value] of Object.entries(secret.stringData as Record<string, string>)) {
-      files.set(`${secretDir}/${key}`, `${value}\n`);
-    }
-    const config = loadConfig({
-      argvConfigPath: configPath,
-      env: {},
-      readFile: (path) => {
-        const text = files.get(path);
-        if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-        return text;
-      },
-      homedir: '/nonexistent',
-      platform: 'linux',
+  it('shards: several exporter replicas, the Probe selected by Prometheus shards, one scrape per daemon', () => {
+    const shardedDeployment = one(sharded, 'Deployment');
+    expect(shardedDeployment.spec.replicas).toBeGreaterThan(1);
+    const prometheus = one(sharded, 'Prometheus');
+    expect(prometheus.spec.shards).toBeGreaterThan(1);
+    const probe = one(sharded, 'Probe');
+    expect(probe.metadata.labels).toMatchObject(prometheus.spec.probeSelector.matchLabels);
+    expect(one(sharded, 'PrometheusRule').metadata.labels).toMatchObject(prometheus.spec.ruleSelector.matchLabels);
+    const service = one(sharded, 'Service');
+    expect(probe.spec.prober).toEqual({
+      url: `${service.metadata.name}.default.svc:${service.spec.ports[0].port}`,
+      path: '/probe',
     });
-    expect(config.daemons.map((daemon) => daemon.name)).toEqual(['seedbox']);
-    expect(config.daemons[0]?.password.reveal()).toBe(secret.stringData['seedbox-password']);
-    expect(configMap.data['config.yaml']).not.toMatch(/^\s*password:/m);
-  });
-
-  it('probes every configured daemon through /probe on the exporter Service port', () => {
-    const configured = (parseYaml(configMap.data['config.yaml']) as { daemons: { name: string }[] }).daemons;
-    expect(probe.spec.prober.path).toBe('/probe');
-    expect(probe.spec.prober.url).toMatch(new RegExp(`^${service.metadata.name}\\.[a-z0-9-]+\\.svc:${EXPORTER_PORT}$`));
-    expect(probe.spec.targets.staticConfig.static).toEqual(configured.map((daemon) => daemon.name));
-  });
-
-  it('has a PrometheusRule equal to the one generated from the alert rules file', () => {
-    const generated = renderPrometheusRule(readFileSync(`${ROOT}${ALERT_RULES_PATH}`, 'utf8'));
-    expect(readFileSync(`${ROOT}${PROMETHEUS_RULE_PATH}`, 'utf8')).toBe(generated);
-    const alertRules = parseYaml(readFileSync(`${ROOT}${ALERT_RULES_PATH}`, 'utf8')) as { groups: unknown };
-    expect(prometheusRule.spec.groups).toEqual(alertRules.groups);
-  });
-
-  it('refuses to generate a PrometheusRule from a rules file without groups', () => {
-    expect(() => renderPrometheusRule('rules: []\n')).toThrow(AlertRulesFormatError);
-    expect(() => renderPrometheusRule('rules: []\n')).toThrow(
-      /deluge-alerts\.yaml: expected a mapping with a "groups" list/,
+    // The job DelugeExporterDown watches.
+    expect(probe.spec.jobName).toBe('deluge-exporter');
+    const configured = parseYaml(named(sharded, 'deluge-exporter-config').data['config.yaml']).daemons.map(
+      (d: Manifest) => d.name,
     );
+    expect(probe.spec.targets.staticConfig.static).toEqual(configured);
+  });
+
+  it('has the PrometheusRule generated from the alert rules, and its rules pass promtool check rules', () => {
+    const rulesText = readFileSync(join(ROOT, ALERT_RULES_PATH), 'utf8');
+    expect(readFileSync(join(ROOT, PROMETHEUS_RULE_PATH), 'utf8')).toBe(renderPrometheusRule(rulesText));
+    const rule = one(single, 'PrometheusRule');
+    const extracted = join(scratch, 'rules.yaml');
+    writeFileSync(extracted, stringify({ groups: rule.spec.groups }));
+    const checked = runPromtool(['check', 'rules', extracted]);
+    expect(checked.output).toMatch(/SUCCESS: \d+ rules found/);
+    expect(checked.status).toBe(0);
+    expect(() => renderPrometheusRule('rules: []\n')).toThrow(AlertRulesFormatError);
+  });
+
+  it('has the dashboards ConfigMap generated from grafana/dashboards, labelled for the Grafana sidecar', () => {
+    const dashboards = readDashboards(ROOT);
+    expect(dashboards.size).toBeGreaterThan(0);
+    expect(readFileSync(join(ROOT, DASHBOARDS_CONFIGMAP_PATH), 'utf8')).toBe(renderDashboardsConfigMap(dashboards));
+    const configMap = named(single, 'deluge-exporter-dashboards');
+    expect(configMap.metadata.labels).toMatchObject(GRAFANA_DASHBOARD_LABEL);
+    for (const [file, text] of dashboards) expect(configMap.data[file]).toBe(text);
   });
 });
