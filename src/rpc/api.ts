@@ -606,6 +606,8 @@ const core = {
   getKnownAccounts: define<[], KnownAccount[]>('core.get_known_accounts'),
   getLibtorrentVersion: define<[], string>('core.get_libtorrent_version'),
   getListenPort: define<[], number>('core.get_listen_port'),
+  /** Deluge 2.1 and later. */
+  getMagnetUri: define<[torrentId: string], string>('core.get_magnet_uri'),
   /** Size in bytes of a file or folder; −1 when inaccessible. */
   getPathSize: define<[path: string], number>('core.get_path_size'),
   getProxy: define<[], ConfigDict>('core.get_proxy'),
