@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import type { Scraper } from './collector/scraper-api.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfigFromProcess } from './config/load.js';
 import { summarizeConfig } from './config/summary.js';
@@ -223,7 +224,8 @@ async function serve(config: ExporterConfig, webConfig: WebConfig | undefined, o
   exporterMetrics.configLoaded(true);
   // Loaded here, not at the top: --help, --version and --check-config need none of the scrape machinery.
   const { createScraper } = await import('./collector/scraper.js');
-  const newScraper = (loaded: ExporterConfig) => createScraper({ config: loaded, logger, exporterMetrics });
+  const newScraper = (loaded: ExporterConfig, previous?: Scraper) =>
+    createScraper({ config: loaded, logger, exporterMetrics, ...(previous === undefined ? {} : { previous }) });
   const state = new ExporterStateHolder(
     { config, scraper: newScraper(config) },
     {

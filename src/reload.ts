@@ -1,4 +1,4 @@
-import type { DaemonStatus } from './collector/daemon-session.js';
+import type { DaemonSession, DaemonStatus } from './collector/daemon-session.js';
 import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
 import type { MetricFamily } from './collector/types.js';
 import { ConfigError } from './config/errors.js';
@@ -18,7 +18,8 @@ export type ReloadOutcome = { readonly ok: true } | { readonly ok: false; readon
 export interface ReloadDependencies {
   /** Reads the configuration from the source used at start-up. @throws {ConfigError} when invalid */
   readonly loadConfig: () => ExporterConfig;
-  readonly createScraper: (config: ExporterConfig) => Scraper | Promise<Scraper>;
+  /** Builds the scraper for `config`, taking over unchanged daemons' sessions from `previous` (on reloads). */
+  readonly createScraper: (config: ExporterConfig, previous?: Scraper) => Scraper | Promise<Scraper>;
   /** Records whether the last load or reload succeeded (`deluge_exporter_config_last_reload_successful`). */
   readonly configLoaded: (successful: boolean) => void;
   readonly logger: Logger;
@@ -46,6 +47,10 @@ class DrainableScraper implements Scraper {
 
   daemonStatus(): readonly DaemonStatus[] {
     return this.inner.daemonStatus();
+  }
+
+  releaseSessions(next: ExporterConfig): ReadonlyMap<string, DaemonSession> {
+    return this.inner.releaseSessions?.(next) ?? new Map();
   }
 
   /** Waits for the scrapes running now (and any started meanwhile), then closes the inner scraper. */
@@ -98,7 +103,7 @@ export class ExporterStateHolder {
     let state: ExporterState;
     try {
       const config = loadConfig();
-      state = { config, scraper: new DrainableScraper(await createScraper(config)) };
+      state = { config, scraper: new DrainableScraper(await createScraper(config, this.#state.scraper)) };
     } catch (error) {
       configLoaded(false);
       if (!(error instanceof ConfigError)) throw error;

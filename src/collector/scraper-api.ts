@@ -1,4 +1,5 @@
-import type { DaemonStatus, ScrapeTracer } from './daemon-session.js';
+import type { ExporterConfig } from '../config/types.js';
+import type { DaemonSession, DaemonStatus, ScrapeTracer } from './daemon-session.js';
 import type { MetricFamily } from './types.js';
 
 /** What the HTTP layer asks of one scrape. */
@@ -22,6 +23,12 @@ export interface Scraper {
   scrape(request: ScrapeRequest): Promise<MetricFamily[]>;
   /** The last known state of every daemon, in config order (landing page). */
   daemonStatus(): readonly DaemonStatus[];
-  /** Closes every daemon connection; called once on shutdown. */
+  /**
+   * Hands the sessions (connection, counters) of daemons whose settings are unchanged in `next` to the
+   * scraper built for `next`; `close()` then leaves them open. Nothing is released when the settings
+   * shared by all daemons changed.
+   */
+  releaseSessions?(next: ExporterConfig): ReadonlyMap<string, DaemonSession>;
+  /** Closes every daemon connection it still owns; called once on shutdown or after a reload. */
   close(): Promise<void>;
 }

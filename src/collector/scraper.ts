@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { daemonSettingsEqual, sharedSettingsEqual } from '../config/compare.js';
 import type { ExporterConfig } from '../config/types.js';
 import type { ExporterMetrics } from '../exporter-metrics.js';
 import { type ClientFactory, DaemonSession } from './daemon-session.js';
@@ -16,6 +17,8 @@ export interface ScraperOptions {
   readonly clientFactory?: ClientFactory;
   /** Clock in milliseconds since the epoch; injectable for tests. */
   readonly now?: () => number;
+  /** The scraper this one replaces on a reload: sessions of unchanged daemons are taken over from it. */
+  readonly previous?: Scraper;
 }
 
 /**
@@ -32,20 +35,31 @@ export function daemonDeadlineSeconds(
 }
 
 /** The scrape orchestration: one {@link DaemonSession} per configured daemon, scraped in parallel. */
-export function createScraper({ config, logger, exporterMetrics, clientFactory, now }: ScraperOptions): Scraper {
+export function createScraper({
+  config,
+  logger,
+  exporterMetrics,
+  clientFactory,
+  now,
+  previous,
+}: ScraperOptions): Scraper {
+  const kept = previous?.releaseSessions?.(config) ?? new Map<string, DaemonSession>();
+  const released = new Set<string>();
   const sessions = new Map(
     config.daemons.map((daemon) => [
       daemon.name,
       {
         daemon,
-        session: new DaemonSession({
-          daemon,
-          config,
-          logger,
-          exporterMetrics,
-          ...(clientFactory === undefined ? {} : { clientFactory }),
-          ...(now === undefined ? {} : { now }),
-        }),
+        session:
+          kept.get(daemon.name) ??
+          new DaemonSession({
+            daemon,
+            config,
+            logger,
+            exporterMetrics,
+            ...(clientFactory === undefined ? {} : { clientFactory }),
+            ...(now === undefined ? {} : { now }),
+          }),
       },
     ]),
   );
@@ -68,8 +82,20 @@ export function createScraper({ config, logger, exporterMetrics, clientFactory, 
       return families;
     },
     daemonStatus: () => [...sessions.values()].map(({ session }) => session.status),
+    releaseSessions(next: ExporterConfig): ReadonlyMap<string, DaemonSession> {
+      const handed = new Map<string, DaemonSession>();
+      if (!sharedSettingsEqual(config, next)) return handed;
+      for (const daemon of next.daemons) {
+        const entry = sessions.get(daemon.name);
+        if (entry === undefined || released.has(daemon.name) || !daemonSettingsEqual(entry.daemon, daemon)) continue;
+        released.add(daemon.name);
+        handed.set(daemon.name, entry.session);
+      }
+      return handed;
+    },
     async close(): Promise<void> {
-      await Promise.all([...sessions.values()].map(({ session }) => session.close()));
+      const owned = [...sessions.values()].filter(({ daemon }) => !released.has(daemon.name));
+      await Promise.all(owned.map(({ session }) => session.close()));
     },
   };
 }

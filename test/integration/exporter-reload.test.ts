@@ -75,6 +75,9 @@ describe('configuration reload of the exporter process', () => {
       level: 'info',
       daemons: ['a', 'b'],
     });
+    // Daemon a's settings did not change: its logged-in connection was kept, not opened again.
+    const connectedA = exporter.logLines().filter((line) => line.msg === 'connected to daemon' && line.daemon === 'a');
+    expect(connectedA).toHaveLength(1);
     expect((await exporter.scrape('/probe?target=b')).status).toBe(200);
 
     const secret = daemonB.admin.password;
