@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DaemonConfig, ExporterConfig } from '../config/types.js';
+import { daemonClientOptions } from '../daemon-client-options.js';
 import type { ExporterMetrics } from '../exporter-metrics.js';
 import { AuthLevel } from '../rpc/api.js';
 import { DelugeClient } from '../rpc/client.js';
@@ -154,15 +155,7 @@ export class DaemonSession {
     };
     const factory = options.clientFactory ?? ((clientOptions) => new DelugeClient(clientOptions));
     this.#client = factory({
-      host: daemon.host,
-      port: daemon.port,
-      username: daemon.username,
-      password: daemon.password,
-      tls: {
-        ...(daemon.tls.fingerprintSha256 === undefined ? {} : { fingerprintSha256: daemon.tls.fingerprintSha256 }),
-        ...(daemon.tls.caPem === undefined ? {} : { ca: daemon.tls.caPem }),
-      },
-      maxFrameBytes: config.maxFrameBytes,
+      ...daemonClientOptions(daemon, config),
       eventInterest: SUBSCRIBED_EVENTS,
       instrumentation: exporterMetrics.instrumentationFor(daemon.name),
     });
@@ -173,7 +166,7 @@ export class DaemonSession {
       this.#connected(authLevel, daemonVersion, reconnect),
     );
     this.#client.on('disconnected', (reason) => {
-      if (reason !== undefined) this.#logger.debug({ err: errorField(reason) }, 'connection to daemon lost');
+      if (reason !== undefined) this.#logger.debug({ error: errorField(reason) }, 'connection to daemon lost');
     });
   }
 
@@ -407,7 +400,13 @@ export class DaemonSession {
       now(),
       lastProblem === undefined ? undefined : (lastProblem.error ?? new Error(lastProblem.message)),
     );
-    this.#status = { ...this.#status, ...facts, authLevel: this.#client.authLevel };
+    this.#status = {
+      ...this.#status,
+      ...facts,
+      ...(facts.daemonVersion === undefined ? {} : { daemonVersion: shortText(facts.daemonVersion, 100) }),
+      ...(facts.libtorrentVersion === undefined ? {} : { libtorrentVersion: shortText(facts.libtorrentVersion, 100) }),
+      authLevel: this.#client.authLevel,
+    };
     return { families, collectorSuccess, up };
   }
 

@@ -43,7 +43,7 @@ export class FailureLog {
     this.#failing = true;
     this.logger.error(
       {
-        err: errorField(error),
+        error: errorField(error),
         ...(problems.length === 0 ? {} : { problems: problems.map((problem) => shortText(problem.message)) }),
       },
       'scrape of daemon failed; further failures are not logged until it recovers',
@@ -65,7 +65,7 @@ export class FailureLog {
       failingNow.add(problem.collector);
       if (this.#failingCollectors.has(problem.collector)) continue;
       this.logger.warn(
-        { collector: problem.collector, method: problem.method, err: errorField(problem.error ?? problem.message) },
+        { collector: problem.collector, method: problem.method, error: errorField(problem.error ?? problem.message) },
         `collector ${problem.collector} failed; not logged again while it keeps failing`,
       );
     }

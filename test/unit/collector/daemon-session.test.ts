@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonSession, type TraceEntry } from '../../../src/collector/daemon-session.js';
@@ -197,5 +198,40 @@ describe('DaemonSession trace', () => {
     );
     const settings = entries.find((e) => e.kind === 'collector' && e.collector === 'settings');
     expect(settings).toMatchObject({ ok: false, problems: [expect.stringContaining('core.get_enabled_plugins')] });
+  });
+});
+
+describe('DaemonSession logs', () => {
+  const loud = (lines: Record<string, unknown>[]) => lines.filter((line) => line.level !== 'debug');
+
+  it('logs a flapping daemon (logs in, then fails) once, without an info line per scrape', async () => {
+    const { session, daemon, lines } = await sessionWith();
+    daemon.setFault('core.get_torrents_status', { kind: 'drop' });
+    for (let i = 0; i < 6; i++) expect(up(await session.scrape(5))).toBe(0);
+    expect(daemon.logins).toBe(6);
+    expect(loud(lines).map((line) => [line.level, line.msg])).toEqual([
+      ['info', 'connected to daemon'],
+      ['error', 'scrape of daemon failed; further failures are not logged until it recovers'],
+    ]);
+  });
+
+  it('cuts daemon-supplied text short and never doubles a message', async () => {
+    const huge = `/${'p'.repeat(20_000)}`;
+    const { session, daemon, lines } = await sessionWith({ yaml: `disk: { extra_paths: ["${huge}"] }` });
+    daemon.setHandler('core.get_enabled_plugins', () => {
+      throw new Error(`plugin registry broken: ${randomBytes(500_000).toString('base64')}`);
+    });
+    await session.scrape(5);
+    daemon.setHandler('core.get_torrents_status', () => {
+      throw new Error(`torrent status unavailable ${randomBytes(500_000).toString('base64')}`);
+    });
+    await session.scrape(5);
+    expect(loud(lines).length).toBeGreaterThanOrEqual(3);
+    for (const line of lines) {
+      expect(JSON.stringify(line).length).toBeLessThan(3000);
+      const message = String((line.error as { message?: string } | undefined)?.message ?? '');
+      expect(message).not.toMatch(/(.{8,}): \1/);
+    }
+    expect(JSON.stringify(session.status).length).toBeLessThan(1000);
   });
 });

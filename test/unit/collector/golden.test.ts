@@ -4,15 +4,9 @@
  * self-metrics that differ between runs or Node versions are filtered out, by name.
  * `npm run golden:update` rewrites the files; review the diff.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createScraper } from '../../../src/collector/scraper.js';
-import { ExporterMetrics } from '../../../src/exporter-metrics.js';
-import { createLogger } from '../../../src/logger.js';
-import { createApp, listen } from '../../../src/server.js';
 import { configFromYaml } from '../../support/config.js';
+import { startExporterApp } from '../../support/exporter-app.js';
 import { parseExposition } from '../../support/exposition.js';
 import { type FakeDaemon, startFakeDaemon } from '../../support/fake-daemon.js';
 import { promtoolCheckMetrics } from '../../support/promtool.js';
@@ -56,20 +50,9 @@ async function metricsOf({ failing = [], yaml = '', down = false }: GoldenCase):
       yaml,
     ].join('\n'),
   );
-  const exporterMetrics = new ExporterMetrics({ defaultMetrics: false });
-  const logger = createLogger({ level: 'error', destination: new Writable({ write: (_c, _e, done) => done() }) });
-  const scraper = createScraper({ config, logger, exporterMetrics, now: () => SCRAPE_TIME_MS });
-  cleanups.push(() => scraper.close());
-  const app = createApp({
-    current: () => ({ config, scraper }),
-    reload: async () => ({ ok: true }),
-    exporterMetrics,
-    logger,
-    ready: () => true,
-  });
-  const server: Server = await listen(app, { host: '127.0.0.1', port: 0 });
-  cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+  const app = await startExporterApp(config, () => SCRAPE_TIME_MS);
+  cleanups.push(() => app.close());
+  const url = `${app.baseUrl}/metrics`;
   if (!down) {
     await fetch(url); // connects, learns the save paths
     daemon.emitEvent('TorrentAddedEvent', [TORRENT_ID, false]);

@@ -222,3 +222,44 @@ describe('createScraper against fake daemons', () => {
     expect(sampleValue(families, 'deluge_torrent_events_total', { daemon: 'e', event: 'state_changed' })).toBe(1);
   });
 });
+
+describe('a slow daemon is never stacked', () => {
+  it('answering after 3 s, scraped every 0.5 s with 1.5 s deadlines: one bundle at a time, one connection', async () => {
+    const daemon = await fake();
+    const answer = fakeHandlers()['core.get_torrents_status'];
+    let delayMs = 3000;
+    let outstanding = 0;
+    let mostOutstanding = 0;
+    daemon.setHandler('core.get_torrents_status', async () => {
+      outstanding += 1;
+      mostOutstanding = Math.max(mostOutstanding, outstanding);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      outstanding -= 1;
+      return answer();
+    });
+    const yaml = configFor([{ name: 'slow', port: daemon.port, username: 'admin', password: 'admin-secret' }]);
+    const config = { ...yaml, daemons: yaml.daemons.map((entry) => ({ ...entry, timeoutSeconds: 10 })) };
+    const { scraper } = scraperFor(config);
+    const scrapeAt = async (index: number, offsetMs: number) => {
+      await new Promise((resolve) => setTimeout(resolve, offsetMs));
+      const started = Date.now();
+      // /metrics and /probe alternate: they share the daemon's session
+      const families = await scraper.scrape({ prometheusTimeoutSeconds: 2, ...(index % 2 ? { target: 'slow' } : {}) });
+      return { up: sampleValue(families, 'deluge_up', { daemon: 'slow' }), tookMs: Date.now() - started };
+    };
+    const slow = await Promise.all(Array.from({ length: 16 }, (_, index) => scrapeAt(index, index * 500)));
+    expect(mostOutstanding).toBe(1);
+    expect(daemon.connections).toBe(1);
+    expect(slow.every((scrape) => scrape.tookMs < 1500 + 300)).toBe(true);
+    // scrapes that joined a bundle about to be answered got it in time
+    expect(slow.filter((scrape) => scrape.up === 1).length).toBeGreaterThan(0);
+    expect(slow.filter((scrape) => scrape.up === 0).length).toBeGreaterThan(0);
+
+    delayMs = 10;
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // the last slow bundle is answered
+    const fast = await Promise.all(Array.from({ length: 4 }, (_, index) => scrapeAt(index, index * 500)));
+    expect(fast.map((scrape) => scrape.up)).toEqual([1, 1, 1, 1]);
+    expect(daemon.connections).toBe(1);
+    expect(mostOutstanding).toBe(1);
+  }, 30_000);
+});
