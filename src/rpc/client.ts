@@ -16,6 +16,7 @@ import {
   DelugeTimeoutError,
 } from './errors.js';
 import { type FrameLimits, resolveFrameLimits } from './framing.js';
+import { InFlightBundle, type RpcInFlight } from './in-flight.js';
 import type { RencodeValue } from './rencode.js';
 import { type ResolvedTls, resolveTls } from './tls.js';
 import type {
@@ -67,17 +68,15 @@ function unwrap(settled: Settled<unknown>): unknown {
   return settled.value;
 }
 
-/** Longest `daemon.info` answer taken as a version (Deluge's are like `2.0.3` or `2.1.2.dev0`). */
-const MAX_VERSION_CHARS = 64;
-
-/** The daemon version from a `daemon.info` answer. @throws DelugeProtocolError for anything but a short string. */
+/**
+ * The daemon version from a `daemon.info` answer (Deluge's are like `2.0.3`; the handshake limits
+ * bound its length). @throws DelugeProtocolError for anything but a non-empty string.
+ */
 function versionOf(answer: RencodeValue): string {
-  if (typeof answer === 'string' && answer.length > 0 && answer.length <= MAX_VERSION_CHARS) return answer;
-  throw new DelugeProtocolError(
-    `daemon.info answered ${typeof answer === 'string' ? `a string of ${answer.length} characters` : typeof answer}, ` +
-      `not a version: ${describeWireValue(answer)}`,
-    { method: 'daemon.info' },
-  );
+  if (typeof answer === 'string' && answer.length > 0) return answer;
+  throw new DelugeProtocolError(`daemon.info answered ${describeWireValue(answer)}, not a version string`, {
+    method: 'daemon.info',
+  });
 }
 
 /** The auth level from a `daemon.login` answer. @throws DelugeProtocolError for anything but a small integer. */
@@ -186,6 +185,10 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
       maxInflatedBytes: options.maxInflatedBytes,
       maxInflateRatio: options.maxInflateRatio,
     });
+    const grace = options.lateReplyGraceMs;
+    if (grace !== undefined && (!Number.isInteger(grace) || grace < 1)) {
+      throw new RangeError(`lateReplyGraceMs ${String(grace)} is not a positive integer`);
+    }
     this.tls = resolveTls(options.tls);
     this.options = options;
   }
@@ -217,18 +220,42 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
     await this.acquire(options?.signal);
   }
 
-  /** Calls one method; rejects with the call's error (remote, timeout, connection, protocol). */
+  /**
+   * Calls one method; rejects with the call's error (remote, timeout, connection, protocol). A
+   * deadline (`options.signal`) ends this call, not the request: see {@link DelugeClient.send}.
+   */
   async call<T>(request: RpcRequest<T>, options?: CallOptions): Promise<T> {
-    const [settled] = await this.send([request], options?.signal);
+    const [settled] = await this.send([request]).wait(options);
     return unwrap(settled as Settled<unknown>) as T;
   }
 
   /**
-   * Sends all requests in ONE message. Remote errors settle per item; a failure of the connection
-   * itself (timeout, connection, protocol) rejects the whole call.
+   * Sends all requests in ONE message and waits for them until `options.signal` aborts. Remote
+   * errors settle per item; a failure of the connection itself (timeout, connection, protocol)
+   * rejects the whole call. `callMany(requests, options)` is `send(requests).wait(options)`.
    */
-  async callMany<const R extends readonly RpcRequest[]>(requests: R, options?: CallOptions): Promise<SettledTuple<R>> {
-    return (await this.send(requests, options?.signal)) as SettledTuple<R>;
+  callMany<const R extends readonly RpcRequest[]>(requests: R, options?: CallOptions): Promise<SettledTuple<R>> {
+    return this.send(requests).wait(options);
+  }
+
+  /**
+   * Starts sending `requests` as ONE message (connecting and logging in first when needed) and
+   * returns the bundle in flight. Wait for it with `wait({signal})`, as often and from as many
+   * callers as needed, each with its own deadline; `done` says whether it is still outstanding.
+   *
+   * A deadline ends a wait, never the request: once written, the bundle stays pending on the
+   * connection and its late answer is read (and dropped if nobody waits any more). The connection is
+   * given up only when an overdue request stays unanswered while nothing at all arrives for
+   * `lateReplyGraceMs` (default 30 s); the next call then connects again.
+   * @throws the rencode encoder's error, via `settled`, for arguments it cannot represent.
+   */
+  send<const R extends readonly RpcRequest[]>(requests: R): RpcInFlight<R> {
+    return new InFlightBundle(
+      requests,
+      (signal) => this.acquire(signal),
+      () => this.connectTimeout(),
+      this.options.instrumentation,
+    );
   }
 
   /** Closes the connection; pending calls reject with DelugeConnectionError, later calls too. Idempotent. */
@@ -237,20 +264,6 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
     this.isClientClosed = true;
     this.connecting?.cancel(new DelugeConnectionError(`client for ${this.address} was closed`));
     this.connection?.close();
-  }
-
-  private async send(requests: readonly RpcRequest[], signal: AbortSignal | undefined): Promise<Settled<unknown>[]> {
-    if (requests.length === 0) return [];
-    let connection: DelugeConnection;
-    try {
-      connection = await this.acquire(signal);
-    } catch (error) {
-      // These requests never reached a connection, so the connection cannot count their failure.
-      const kind = error instanceof DelugeRpcError ? error.kind : 'connection';
-      for (const request of requests) this.options.instrumentation?.error?.(request.method, kind);
-      throw error;
-    }
-    return Promise.all(connection.send(requests, signal));
   }
 
   private acquire(signal: AbortSignal | undefined): Promise<DelugeConnection> {
@@ -302,6 +315,7 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
       limits: this.limits,
       signal,
       instrumentation: this.options.instrumentation,
+      lateReplyGraceMs: this.options.lateReplyGraceMs,
       onEvent: (event) => this.emit('event', event),
       onClose: (reason) => this.onConnectionClosed(connection, reason),
     });
@@ -354,13 +368,17 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
     return connection;
   }
 
+  /** One call of the handshake; when `signal` aborts first it fails, and the caller drops the connection. */
   private async handshakeCall(
     connection: DelugeConnection,
     request: RpcRequest,
     signal: AbortSignal,
   ): Promise<RencodeValue> {
-    const [reply] = connection.send([request], signal);
-    return unwrap(await (reply as Promise<Settled<unknown>>)) as RencodeValue;
+    const [reply] = connection.send([request]).replies;
+    const settled = await untilAborted(reply as Promise<Settled<unknown>>, signal, () =>
+      connection.timeoutError(request.method),
+    );
+    return unwrap(settled) as RencodeValue;
   }
 
   private onConnectionClosed(connection: DelugeConnection, reason: DelugeRpcError): void {

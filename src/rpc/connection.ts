@@ -38,13 +38,33 @@ export interface OpenConnectionOptions {
   readonly onEvent?: ((event: DelugeEvent) => void) | undefined;
   /** Called once when the connection is gone, with the error pending calls were rejected with. */
   readonly onClose?: ((reason: DelugeRpcError) => void) | undefined;
+  /**
+   * How long an overdue request (one whose caller's deadline passed) may stay unanswered while
+   * nothing at all arrives on the connection, before the connection is given up. Default 30 s.
+   */
+  readonly lateReplyGraceMs?: number | undefined;
 }
 
 interface PendingRequest {
   readonly method: string;
   readonly resolve: (outcome: Settled<unknown>) => void;
   readonly reject: (error: DelugeRpcError) => void;
-  readonly batch: { remaining: number; release: () => void };
+  /** When a caller's deadline passed while this request was unanswered (its failure already counted). */
+  overdueSince: number | undefined;
+}
+
+/** Default of {@link OpenConnectionOptions.lateReplyGraceMs}. */
+export const DEFAULT_LATE_REPLY_GRACE_MS = 30_000;
+
+/** Requests written to the connection as one frame, by {@link DelugeConnection.send}. */
+export interface SentBundle {
+  /** One promise per request, like {@link DelugeConnection.send} describes. */
+  readonly replies: Promise<Settled<unknown>>[];
+  /**
+   * A caller's deadline passed while waiting for these replies: starts their grace period (once),
+   * after which a silent daemon gets the connection replaced. The replies stay pending meanwhile.
+   */
+  overdue(): void;
 }
 
 /** Longest remote exception message and type kept in an error message. */
@@ -131,6 +151,9 @@ export class DelugeConnection {
   private nextRequestId = 0;
   private receivedAnyMessage = false;
   private closeReason: DelugeRpcError | undefined;
+  /** `Date.now()` when bytes last arrived (or the connection opened). */
+  private lastReceivedAt = Date.now();
+  private watchdog: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly socket: TLSSocket,
@@ -214,23 +237,21 @@ export class DelugeConnection {
 
   /**
    * Writes all requests as ONE frame and returns one promise per request. A promise resolves with
-   * `{ok: false}` for an RPC_ERROR and rejects (DelugeTimeoutError, DelugeConnectionError,
-   * DelugeProtocolError) when the connection cannot deliver the answer. On timeout the whole
-   * connection is discarded: after a lost reply its state can no longer be trusted.
+   * `{ok: false}` for an RPC_ERROR and rejects (DelugeConnectionError, DelugeProtocolError) when the
+   * connection cannot deliver the answer. Nothing here has a deadline: callers race the replies
+   * against their own and report it with {@link SentBundle.overdue}, so a late answer is still read
+   * (and dropped if nobody waits) instead of costing the connection.
    * @throws the rencode encoder's error, synchronously, for arguments it cannot represent.
    */
-  send(requests: readonly RpcRequest[], signal?: AbortSignal): Promise<Settled<unknown>>[] {
-    if (requests.length === 0) return [];
-    if (this.closeReason !== undefined || signal?.aborted) {
-      return requests.map((request) => {
-        const failure =
-          this.closeReason ??
-          new DelugeTimeoutError(`deadline passed before ${request.method} was sent to ${this.address}`, {
-            method: request.method,
-          });
-        this.options.instrumentation?.error?.(request.method, failure.kind);
-        return Promise.reject(failure);
+  send(requests: readonly RpcRequest[]): SentBundle {
+    if (requests.length === 0) return { replies: [], overdue: () => undefined };
+    const closeReason = this.closeReason;
+    if (closeReason !== undefined) {
+      const replies = requests.map((request) => {
+        this.options.instrumentation?.error?.(request.method, closeReason.kind);
+        return Promise.reject(closeReason);
       });
+      return { replies, overdue: () => undefined };
     }
     const ids = requests.map(() => this.nextRequestId++);
     // Encoding first: arguments rencode cannot represent throw here, before anything is registered.
@@ -242,23 +263,76 @@ export class DelugeConnection {
         { ...request.kwargs },
       ]),
     );
-    const onAbort = (): void => this.abortBatch(ids);
-    const batch = {
-      remaining: requests.length,
-      release: () => signal?.removeEventListener('abort', onAbort),
-    };
-    const promises = requests.map(
+    const replies = requests.map(
       (request, index) =>
         new Promise<Settled<unknown>>((resolve, reject) => {
-          this.pending.set(ids[index] as number, { method: request.method, resolve, reject, batch });
+          this.pending.set(ids[index] as number, { method: request.method, resolve, reject, overdueSince: undefined });
         }),
     );
-    signal?.addEventListener('abort', onAbort, { once: true });
     this.socket.write(frame);
     const instrumentation = this.options.instrumentation;
     instrumentation?.sentBytes?.(frame.length);
     for (const request of requests) instrumentation?.request?.(request.method);
-    return promises;
+    return { replies, overdue: () => this.markOverdue(ids) };
+  }
+
+  /**
+   * The error a caller gets when its deadline passes before the reply to `method` (sent with
+   * `others` more requests in its bundle) arrived.
+   */
+  timeoutError(method: string, others = 0): DelugeTimeoutError {
+    const what = others > 0 ? `${method} (and ${others} more)` : method;
+    const message = this.receivedAnyMessage
+      ? `no reply to ${what} from ${this.address} before the deadline`
+      : `no reply to ${what} from ${this.address} before the deadline, and nothing was ever received on this ` +
+        'connection: the peer may be Deluge 1.x or not a Deluge daemon';
+    return new DelugeTimeoutError(message, { method });
+  }
+
+  private markOverdue(ids: readonly number[]): void {
+    const now = Date.now();
+    for (const id of ids) {
+      const entry = this.pending.get(id);
+      if (entry !== undefined && entry.overdueSince === undefined) entry.overdueSince = now;
+    }
+    this.armWatchdog();
+  }
+
+  private get graceMs(): number {
+    return this.options.lateReplyGraceMs ?? DEFAULT_LATE_REPLY_GRACE_MS;
+  }
+
+  /**
+   * Gives the connection up once an overdue request has waited a whole grace period and nothing at
+   * all has arrived for as long; otherwise checks again when that could first be the case.
+   */
+  private armWatchdog(): void {
+    if (this.watchdog !== undefined || this.closeReason !== undefined) return;
+    let oldest: { method: string; since: number } | undefined;
+    for (const entry of this.pending.values()) {
+      const since = entry.overdueSince;
+      if (since !== undefined && (oldest === undefined || since < oldest.since))
+        oldest = { method: entry.method, since };
+    }
+    if (oldest === undefined) return;
+    const grace = this.graceMs;
+    const dueAt = Math.max(oldest.since, this.lastReceivedAt) + grace;
+    const wait = dueAt - Date.now();
+    if (wait <= 0) {
+      this.destroy(
+        new DelugeTimeoutError(
+          `no answer to ${oldest.method} from ${this.address} within ${grace / 1000} s after its deadline, and ` +
+            'nothing else arrived: connection given up',
+          { method: oldest.method },
+        ),
+      );
+      return;
+    }
+    this.watchdog = setTimeout(() => {
+      this.watchdog = undefined;
+      this.armWatchdog();
+    }, wait);
+    this.watchdog.unref();
   }
 
   /** Login succeeded: frames from now on get the session limits instead of the handshake limits. */
@@ -271,31 +345,17 @@ export class DelugeConnection {
     this.destroy(new DelugeConnectionError(`connection to ${this.address} closed by the client`));
   }
 
-  private timeoutError(method: string): DelugeTimeoutError {
-    const message = this.receivedAnyMessage
-      ? `no reply to ${method} from ${this.address} before the deadline`
-      : `no reply to ${method} from ${this.address} before the deadline, and nothing was ever received on this ` +
-        'connection: the peer may be Deluge 1.x or not a Deluge daemon';
-    return new DelugeTimeoutError(message, { method });
-  }
-
-  private abortBatch(ids: readonly number[]): void {
-    for (const id of ids) {
-      const entry = this.pending.get(id);
-      if (entry !== undefined) this.settle(id, entry, this.timeoutError(entry.method));
-    }
-    this.destroy(new DelugeConnectionError(`connection to ${this.address} discarded after a call timed out`));
-  }
-
   private settle(id: number, entry: PendingRequest, outcome: Settled<unknown> | DelugeRpcError): void {
     this.pending.delete(id);
-    entry.batch.remaining -= 1;
-    if (entry.batch.remaining === 0) entry.batch.release();
+    // An overdue request's failure was counted when its caller's deadline passed.
+    const count = entry.overdueSince === undefined;
     if ('ok' in outcome) {
-      if (!outcome.ok) this.options.instrumentation?.error?.(entry.method, (outcome.error as DelugeRpcError).kind);
+      if (!outcome.ok && count) {
+        this.options.instrumentation?.error?.(entry.method, (outcome.error as DelugeRpcError).kind);
+      }
       entry.resolve(outcome);
     } else {
-      this.options.instrumentation?.error?.(entry.method, outcome.kind);
+      if (count) this.options.instrumentation?.error?.(entry.method, outcome.kind);
       entry.reject(outcome);
     }
   }
@@ -303,6 +363,7 @@ export class DelugeConnection {
   private destroy(reason: DelugeRpcError): void {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
+    clearTimeout(this.watchdog);
     this.socket.destroy();
     for (const [id, entry] of [...this.pending]) this.settle(id, entry, reason);
     this.notify(() => this.options.onClose?.(reason));
@@ -310,6 +371,7 @@ export class DelugeConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closeReason !== undefined) return;
+    this.lastReceivedAt = Date.now();
     this.options.instrumentation?.receivedBytes?.(chunk.length);
     try {
       for (const message of this.decoder.push(chunk)) {

@@ -41,6 +41,7 @@ export {
   type UnknownDelugeEvent,
 } from './api.js';
 export { DEFAULT_CLIENT_VERSION, DelugeClient, type DelugeClientEvents, type DelugeConnectedInfo } from './client.js';
+export { DEFAULT_LATE_REPLY_GRACE_MS } from './connection.js';
 export {
   DelugeAuthError,
   DelugeCertificatePinError,
@@ -55,6 +56,13 @@ export {
   DelugeWrappedError,
 } from './errors.js';
 export { HANDSHAKE_LIMITS } from './framing.js';
+/**
+ * Deadlines end calls, not requests: `client.send(requests)` returns the {@link RpcInFlight} bundle,
+ * which any number of callers can `wait({signal})` for, each with its own deadline, while `done`
+ * says whether it is still outstanding (e.g. to send one status bundle per daemon at a time).
+ * `callMany(requests, {signal})` is `send(requests).wait({signal})`.
+ */
+export type { RpcInFlight } from './in-flight.js';
 export {
   DEFAULT_DECODE_LIMITS,
   decode,

@@ -87,6 +87,12 @@ export interface DelugeClientOptions {
    * connection.
    */
   decodeLimits?: Partial<RencodeDecodeLimits>;
+  /**
+   * How long a request whose caller's deadline passed may stay unanswered while nothing at all
+   * arrives on the connection, before the connection is given up (and the next call reconnects).
+   * A deadline alone never costs the connection: the late answer is read and dropped. Default 30 s.
+   */
+  lateReplyGraceMs?: number;
   /** Event names passed to `daemon.set_event_interest` after every login. */
   eventInterest?: readonly string[];
   instrumentation?: ClientInstrumentation;

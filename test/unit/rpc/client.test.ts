@@ -161,11 +161,15 @@ describe('DelugeClient: failures and reconnects', () => {
     expect(server.loginAttempts).toBe(2);
   });
 
-  it('discards the connection after a timeout; the next call reconnects and logs in again', async () => {
+  it('gives a connection up when an overdue call stays unanswered through the grace period; the next call reconnects', async () => {
     const server = await daemon();
     const reconnects: string[] = [];
-    const instrumentation: ClientInstrumentation = { reconnect: () => reconnects.push('reconnect') };
-    const rpc = client(server.port, { instrumentation, eventInterest: ['TorrentAddedEvent'] });
+    const errors: string[] = [];
+    const instrumentation: ClientInstrumentation = {
+      reconnect: () => reconnects.push('reconnect'),
+      error: (method, kind) => errors.push(`${method}:${kind}`),
+    };
+    const rpc = client(server.port, { instrumentation, eventInterest: ['TorrentAddedEvent'], lateReplyGraceMs: 200 });
     const connected: boolean[] = [];
     rpc.on('connected', (info) => connected.push(info.reconnect));
     await rpc.connect();
@@ -177,13 +181,16 @@ describe('DelugeClient: failures and reconnects', () => {
     const error = await rejectionOf<DelugeRpcError>(slow);
     expect(error).toBeInstanceOf(DelugeTimeoutError);
     expect(error.message).not.toContain('Deluge 1.x');
-    expect((await disconnected)[0]).toBeInstanceOf(DelugeConnectionError);
+    const [reason] = await disconnected;
+    expect(reason).toBeInstanceOf(DelugeTimeoutError);
+    expect(reason?.message).toContain('within 0.2 s after its deadline');
     expect(await rpc.call(echo('after'))).toEqual(['after']);
     expect(server.connections).toBe(2);
     expect(server.loginAttempts).toBe(2);
     expect(methodsOf(server).filter(([method]) => method === 'daemon.set_event_interest')).toHaveLength(2);
     expect(reconnects).toEqual(['reconnect']);
     expect(connected).toEqual([false, true]);
+    expect(errors).toEqual(['core.slow:timeout']);
   });
 
   it('reconnects on the next call after the daemon drops the socket', async () => {

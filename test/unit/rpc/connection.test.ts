@@ -62,7 +62,9 @@ describe('DelugeConnection: replies', () => {
       for (const { id, method } of [...requests].reverse()) session.send([1, id, `answer to ${method}`]);
     });
     const connection = await open(server.port);
-    const results = await Promise.all(connection.send([request('a.one'), request('a.two'), request('a.three')]));
+    const results = await Promise.all(
+      connection.send([request('a.one'), request('a.two'), request('a.three')]).replies,
+    );
     expect(results).toEqual([
       { ok: true, value: 'answer to a.one' },
       { ok: true, value: 'answer to a.two' },
@@ -85,7 +87,7 @@ describe('DelugeConnection: replies', () => {
     const connection = await open(server.port, {
       onEvent: (event: DelugeEvent) => seen.push(`event ${event.name} ${JSON.stringify(event.args)}`),
     });
-    const [reply] = connection.send([request('core.add_torrent_file', 'a.torrent', 'ZGF0YQ==', {})]);
+    const [reply] = connection.send([request('core.add_torrent_file', 'a.torrent', 'ZGF0YQ==', {})]).replies;
     const result = await reply;
     seen.push(`reply ${JSON.stringify(result)}`);
     expect(seen).toEqual([
@@ -102,10 +104,10 @@ describe('DelugeConnection: replies', () => {
       session.send([1, id, 'duplicate answer']);
     });
     const connection = await open(server.port);
-    const [reply] = connection.send([request('core.get_listen_port')]);
+    const [reply] = connection.send([request('core.get_listen_port')]).replies;
     expect(await reply).toEqual({ ok: true, value: 'first answer' });
     // The connection stays usable: a later request gets its own reply, not the duplicate.
-    const [next] = connection.send([request('core.get_listen_port')]);
+    const [next] = connection.send([request('core.get_listen_port')]).replies;
     expect(await next).toEqual({ ok: true, value: 'first answer' });
     expect(connection.isClosed).toBe(false);
   });
@@ -132,7 +134,7 @@ describe('DelugeConnection: replies', () => {
       },
     });
     const requests = [request('core.one', 1), request('core.two', 'two')];
-    await Promise.all(connection.send(requests));
+    await Promise.all(connection.send(requests).replies);
     expect(counts.requests).toEqual(['core.one', 'core.two']);
     expect(counts.sent).toBe(
       encodeFrame([
@@ -200,7 +202,7 @@ describe('DelugeConnection: remote errors', () => {
     const connection = await open(server.port, {
       instrumentation: { error: (method, kind) => errors.push(`${method}:${kind}`) },
     });
-    const results = await Promise.all(connection.send(cases.map((_, index) => request(`core.case${index}`))));
+    const results = await Promise.all(connection.send(cases.map((_, index) => request(`core.case${index}`))).replies);
     const expectedMessages = delugeMessages();
     for (const [index, item] of cases.entries()) {
       const error = errorOf(results[index]) as DelugeRemoteError;
@@ -219,45 +221,79 @@ describe('DelugeConnection: remote errors', () => {
 });
 
 describe('DelugeConnection: failures', () => {
-  it('times out a silent call, says the peer may be Deluge 1.x, and discards the connection', async () => {
+  it('keeps an overdue request pending, and gives the connection up only after a grace period of silence', async () => {
     const server = await serve(() => undefined);
     let closedWith: DelugeRpcError | undefined;
-    const connection = await open(server.port, { onClose: (reason) => (closedWith = reason) });
-    const deadline = new AbortController();
-    const [reply] = connection.send([request('daemon.info')], deadline.signal);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    deadline.abort();
-    const error = await rejectionOf<DelugeRpcError>(reply as Promise<unknown>);
-    expect(error).toBeInstanceOf(DelugeTimeoutError);
-    expect(error.message).toContain('may be Deluge 1.x or not a Deluge daemon');
-    expect(error.method).toBe('daemon.info');
+    const errors: string[] = [];
+    const connection = await open(server.port, {
+      lateReplyGraceMs: 300,
+      onClose: (reason) => (closedWith = reason),
+      instrumentation: { error: (method, kind) => errors.push(`${method}:${kind}`) },
+    });
+    const sent = connection.send([request('core.slow')]);
+    sent.overdue();
+    const outcome = rejectionOf<DelugeRpcError>(sent.replies[0] as Promise<unknown>);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(connection.isClosed).toBe(false);
+    const error = await outcome;
     expect(connection.isClosed).toBe(true);
-    expect(closedWith).toBeInstanceOf(DelugeConnectionError);
-    const later = await rejectionOf(connection.send([request('daemon.info')])[0] as Promise<unknown>);
-    expect(later).toBeInstanceOf(DelugeConnectionError);
+    expect(closedWith).toBe(error);
+    expect(error).toBeInstanceOf(DelugeTimeoutError);
+    expect(error.message).toBe(
+      `no answer to core.slow from 127.0.0.1:${server.port} within 0.3 s after its deadline, and nothing else arrived: connection given up`,
+    );
+    // The caller whose deadline passed counted the failure already.
+    expect(errors).toEqual([]);
   });
 
-  it('does not blame Deluge 1.x once the peer has answered something', async () => {
+  it('reads a late answer to an overdue request and keeps the connection', async () => {
+    const server = await serve((session, [first]) => {
+      setTimeout(() => session.send([1, first?.id ?? -1, 'late']), 200);
+    });
+    const connection = await open(server.port, { lateReplyGraceMs: 5000 });
+    const sent = connection.send([request('core.slow')]);
+    sent.overdue();
+    expect(await sent.replies[0]).toEqual({ ok: true, value: 'late' });
+    expect(connection.isClosed).toBe(false);
+  });
+
+  it('is not silent while other messages arrive: an overdue request alone does not end it', async () => {
+    let ticker: NodeJS.Timeout | undefined;
+    const server = await serve((session) => {
+      ticker ??= setInterval(() => session.send([3, 'SessionPausedEvent', []]), 50);
+    });
+    const connection = await open(server.port, { lateReplyGraceMs: 200 });
+    const sent = connection.send([request('core.slow')]);
+    sent.overdue();
+    const outcome = rejectionOf<DelugeRpcError>(sent.replies[0] as Promise<unknown>);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(connection.isClosed).toBe(false);
+    clearInterval(ticker);
+    expect(await outcome).toBeInstanceOf(DelugeTimeoutError);
+    expect(connection.isClosed).toBe(true);
+  });
+
+  it('names the request in its deadline error, suggesting Deluge 1.x only while nothing was received', async () => {
     const server = await serve((session, [first]) => {
       if (first?.method === 'daemon.info') session.send([1, first.id, '2.0.3']);
     });
     const connection = await open(server.port);
-    expect(await connection.send([request('daemon.info')])[0]).toEqual({ ok: true, value: '2.0.3' });
-    const deadline = new AbortController();
-    const pending = connection.send([request('core.slow'), request('core.slower')], deadline.signal);
-    deadline.abort();
-    const errors = await Promise.all(pending.map((reply) => rejectionOf<DelugeRpcError>(reply)));
-    expect(errors.map((error) => [error.constructor.name, error.method])).toEqual([
-      ['DelugeTimeoutError', 'core.slow'],
-      ['DelugeTimeoutError', 'core.slower'],
-    ]);
-    expect(errors[0]?.message).toBe(`no reply to core.slow from 127.0.0.1:${server.port} before the deadline`);
+    const before = connection.timeoutError('daemon.info');
+    expect(before).toBeInstanceOf(DelugeTimeoutError);
+    expect(before.method).toBe('daemon.info');
+    expect(before.message).toContain('may be Deluge 1.x or not a Deluge daemon');
+    expect(await connection.send([request('daemon.info')]).replies[0]).toEqual({ ok: true, value: '2.0.3' });
+    const after = connection.timeoutError('core.slow', 2);
+    expect(after.message).toBe(`no reply to core.slow (and 2 more) from 127.0.0.1:${server.port} before the deadline`);
+    expect(after.method).toBe('core.slow');
   });
 
   it('rejects pending calls with DelugeConnectionError when the daemon drops the socket', async () => {
     const server = await serve((session) => session.socket.destroy());
     const connection = await open(server.port);
-    const error = await rejectionOf(connection.send([request('core.get_session_state')])[0] as Promise<unknown>);
+    const error = await rejectionOf(
+      connection.send([request('core.get_session_state')]).replies[0] as Promise<unknown>,
+    );
     expect(error).toBeInstanceOf(DelugeConnectionError);
     expect(error.message).toContain(`127.0.0.1:${server.port}`);
     expect(connection.isClosed).toBe(true);
@@ -266,7 +302,7 @@ describe('DelugeConnection: failures', () => {
   it('destroys the connection and rejects pending calls on a protocol error', async () => {
     const server = await serve((session) => session.sendRaw(Buffer.from([0x78, 0x9c, 0, 0, 0, 0])));
     const connection = await open(server.port);
-    const error = await rejectionOf(connection.send([request('daemon.info')])[0] as Promise<unknown>);
+    const error = await rejectionOf(connection.send([request('daemon.info')]).replies[0] as Promise<unknown>);
     expect(error).toBeInstanceOf(DelugeProtocolError);
     expect(error.message).toBe('expected protocol version 0x01, got 0x78: not a Deluge 2.x daemon?');
     expect(connection.isClosed).toBe(true);
@@ -275,7 +311,7 @@ describe('DelugeConnection: failures', () => {
   it('rejects a malformed message as a protocol error', async () => {
     const server = await serve((session) => session.send([7, 'what']));
     const connection = await open(server.port);
-    const error = await rejectionOf(connection.send([request('daemon.info')])[0] as Promise<unknown>);
+    const error = await rejectionOf(connection.send([request('daemon.info')]).replies[0] as Promise<unknown>);
     expect(error).toBeInstanceOf(DelugeProtocolError);
     expect(error.message).toBe('unknown message type 7');
   });
@@ -300,7 +336,7 @@ describe('DelugeConnection: failures', () => {
     const server = await serve(() => undefined);
     const closes: DelugeRpcError[] = [];
     const connection = await open(server.port, { onClose: (reason) => closes.push(reason) });
-    const [reply] = connection.send([request('core.slow')]);
+    const [reply] = connection.send([request('core.slow')]).replies;
     connection.close();
     connection.close();
     expect(await rejectionOf(reply as Promise<unknown>)).toBeInstanceOf(DelugeConnectionError);

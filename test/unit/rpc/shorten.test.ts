@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DelugeClient } from '../../../src/rpc/client.js';
 import { remoteErrorFromReply } from '../../../src/rpc/connection.js';
-import { DelugeProtocolError, DelugeRemoteError } from '../../../src/rpc/errors.js';
+import { DelugeLimitError, DelugeProtocolError, DelugeRemoteError } from '../../../src/rpc/errors.js';
+import { encodeFrame } from '../../../src/rpc/framing.js';
 import { shortenForLog } from '../../../src/rpc/shorten.js';
 import { startFakeDaemon } from '../../support/fake-daemon.js';
 import { rejectionOf } from '../../support/unhandled-rejections.js';
@@ -59,8 +60,8 @@ describe('daemon-supplied text in errors', () => {
     expect(typeOnly.remoteType).toBe(typeOnly.message);
   });
 
-  it('names a daemon.info answer that is not a version briefly', async () => {
-    const daemon = await startFakeDaemon({ version: 'v'.repeat(10_000) });
+  it('refuses a daemon.info answer that is not a version string, or too long for the handshake, briefly', async () => {
+    const daemon = await startFakeDaemon({ version: 'v'.repeat(100_000) });
     const client = new DelugeClient({
       host: daemon.host,
       port: daemon.port,
@@ -68,12 +69,15 @@ describe('daemon-supplied text in errors', () => {
       password: 'admin-secret',
     });
     try {
-      const error = await rejectionOf<DelugeProtocolError>(client.connect());
-      expect(error).toBeInstanceOf(DelugeProtocolError);
-      expect(error.message.length).toBeLessThan(250);
-      expect(error.message).toMatch(
-        /^daemon\.info answered a string of 10000 characters, not a version: "v+… \[\d+ more chars\]"$/,
-      );
+      const tooLong = await rejectionOf<DelugeLimitError>(client.connect());
+      expect(tooLong).toBeInstanceOf(DelugeLimitError);
+      expect(tooLong.limit).toBe('maxStringBytes');
+      expect(tooLong.message.length).toBeLessThan(120);
+      daemon.setFault('daemon.info', { kind: 'garbage', bytes: encodeFrame([1, 0, ['x'.repeat(1000), 2]]) });
+      const notText = await rejectionOf<DelugeProtocolError>(client.connect());
+      expect(notText).toBeInstanceOf(DelugeProtocolError);
+      expect(notText.message).toMatch(/^daemon\.info answered \["x+… \[\d+ more chars\]",2\], not a version string$/);
+      expect(notText.message.length).toBeLessThan(160);
     } finally {
       await client.close();
       await daemon.close();

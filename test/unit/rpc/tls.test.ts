@@ -38,7 +38,7 @@ async function openError(tls: DelugeTlsOptions): Promise<Error> {
 
 async function roundTrip(connection: DelugeConnection): Promise<unknown> {
   try {
-    return await connection.send([{ method: 'daemon.info', args: [] }])[0];
+    return await connection.send([{ method: 'daemon.info', args: [] }]).replies[0];
   } finally {
     connection.close();
   }
