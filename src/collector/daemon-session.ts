@@ -4,12 +4,13 @@ import { daemonClientOptions } from '../daemon-client-options.js';
 import type { ExporterMetrics } from '../exporter-metrics.js';
 import { AuthLevel } from '../rpc/api.js';
 import { DelugeClient } from '../rpc/client.js';
+import { shortenForLog } from '../rpc/shorten.js';
 import type { DelugeClientOptions, RpcRequest, Settled } from '../rpc/types.js';
 import { buildBundle, joinAnswers, routeAnswers } from './bundle.js';
 import type { Answers, Collector, CollectorContext, DaemonFacts, Problem, Requests } from './collector.js';
 import { enabledCollectors } from './collectors.js';
 import { classifyEvent, eventFamily, SUBSCRIBED_EVENTS, type TorrentEventCounter } from './events.js';
-import { errorField, FailureLog, shortText } from './failure-log.js';
+import { errorField, FailureLog } from './failure-log.js';
 import { checkFamilies } from './families.js';
 import { healthFamilies } from './health.js';
 import type { MetricFamily } from './types.js';
@@ -233,7 +234,7 @@ export class DaemonSession {
     // While a failure streak lasts (a flapping daemon), reconnects are not news.
     const level = this.#failures.failing ? 'debug' : 'info';
     this.#logger[level](
-      { auth_level: authLevel, version: shortText(daemonVersion, 100), reconnect },
+      { auth_level: authLevel, version: shortenForLog(daemonVersion, 100), reconnect },
       'connected to daemon',
     );
     if (authLevel < AuthLevel.ADMIN && !(this.#failures.failing && this.#warnedAuthLevel === authLevel)) {
@@ -305,7 +306,11 @@ export class DaemonSession {
         new Map(this.#collectors.map((c) => [c.name, c.requests(ctx, this.#states.get(c.name))])),
       );
     } catch (error) {
-      trace({ kind: 'failed', atMs: now(), error: shortText(error instanceof Error ? error.message : String(error)) });
+      trace({
+        kind: 'failed',
+        atMs: now(),
+        error: shortenForLog(error instanceof Error ? error.message : String(error)),
+      });
       this.#failures.daemonFailed(error);
       this.#noteUp(false, now(), error);
       return this.#downResult();
@@ -381,9 +386,9 @@ export class DaemonSession {
         atMs: now(),
         collector: collector.name,
         ok,
-        problems: own.map((problem) => shortText(problem.message)),
+        problems: own.map((problem) => shortenForLog(problem.message)),
         families: collected.families.map((family) => ({
-          name: shortText(family.name, 200),
+          name: shortenForLog(family.name, 200),
           samples: family.samples.length,
         })),
       });
@@ -403,8 +408,10 @@ export class DaemonSession {
     this.#status = {
       ...this.#status,
       ...facts,
-      ...(facts.daemonVersion === undefined ? {} : { daemonVersion: shortText(facts.daemonVersion, 100) }),
-      ...(facts.libtorrentVersion === undefined ? {} : { libtorrentVersion: shortText(facts.libtorrentVersion, 100) }),
+      ...(facts.daemonVersion === undefined ? {} : { daemonVersion: shortenForLog(facts.daemonVersion, 100) }),
+      ...(facts.libtorrentVersion === undefined
+        ? {}
+        : { libtorrentVersion: shortenForLog(facts.libtorrentVersion, 100) }),
       authLevel: this.#client.authLevel,
     };
     return { families, collectorSuccess, up };
@@ -430,5 +437,5 @@ export class DaemonSession {
 }
 
 function describeCall(request: RpcRequest): { method: string; args: string } {
-  return { method: request.method, args: shortText(JSON.stringify(request.args), 200) };
+  return { method: request.method, args: shortenForLog(JSON.stringify(request.args), 200) };
 }

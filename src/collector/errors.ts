@@ -1,3 +1,5 @@
+import { shortenForLog } from '../rpc/shorten.js';
+
 /** An RPC answer whose overall shape is not what Deluge 2.x sends (e.g. a string where a dict belongs). */
 export class UnexpectedAnswerError extends Error {
   override readonly name = 'UnexpectedAnswerError';
@@ -20,6 +22,6 @@ export class MetricTableError extends Error {
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 60))}`;
+  if (typeof value === 'string') return `the string ${JSON.stringify(shortenForLog(value, 60))}`;
   return `a ${typeof value}`;
 }

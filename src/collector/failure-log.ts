@@ -1,21 +1,15 @@
 import type { Logger } from 'pino';
+import { shortenForLog } from '../rpc/shorten.js';
 import type { Problem } from './collector.js';
 
-/** Longest daemon-supplied text written to a log line. */
-const MAX_LOGGED_TEXT = 300;
 /** Scrapes in a row that must succeed before a failure streak counts as over (and "recovered" is logged). */
 export const RECOVERY_SCRAPES = 3;
 
-/** `text` cut to a log-friendly length; daemon answers can be megabytes. */
-export function shortText(text: string, max = MAX_LOGGED_TEXT): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`;
-}
-
 /** An error as a log field: class, kind and a short message; never the daemon's traceback or arguments. */
 export function errorField(error: unknown): { type: string; kind?: string; message: string } {
-  if (!(error instanceof Error)) return { type: 'Error', message: shortText(String(error)) };
+  if (!(error instanceof Error)) return { type: 'Error', message: shortenForLog(String(error)) };
   const kind = 'kind' in error && typeof error.kind === 'string' ? { kind: error.kind } : {};
-  return { type: error.name, ...kind, message: shortText(error.message) };
+  return { type: error.name, ...kind, message: shortenForLog(error.message) };
 }
 
 /**
@@ -44,7 +38,7 @@ export class FailureLog {
     this.logger.error(
       {
         error: errorField(error),
-        ...(problems.length === 0 ? {} : { problems: problems.map((problem) => shortText(problem.message)) }),
+        ...(problems.length === 0 ? {} : { problems: problems.map((problem) => shortenForLog(problem.message)) }),
       },
       'scrape of daemon failed; further failures are not logged until it recovers',
     );

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { errorField, FailureLog, RECOVERY_SCRAPES, shortText } from '../../../src/collector/failure-log.js';
+import { errorField, FailureLog, RECOVERY_SCRAPES } from '../../../src/collector/failure-log.js';
 import { createLogger } from '../../../src/logger.js';
 import { DelugeRemoteError } from '../../../src/rpc/errors.js';
 
@@ -70,10 +70,5 @@ describe('errorField', () => {
     expect(Object.keys(field).sort()).toEqual(['kind', 'message', 'type']);
     expect(field.message.length).toBeLessThan(400);
     expect(JSON.stringify(field).length).toBeLessThan(500);
-  });
-
-  it('says how long a cut text was', () => {
-    expect(shortText('abc', 2)).toBe('ab… (3 chars)');
-    expect(shortText('abc')).toBe('abc');
   });
 });
