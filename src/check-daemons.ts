@@ -7,6 +7,7 @@ import { formatHostPort } from './config/host-port.js';
 import type { DaemonConfig, ExporterConfig } from './config/types.js';
 import { daemonClientOptions } from './daemon-client-options.js';
 import { describeFailure, type FailureDescription } from './describe-failure.js';
+import { authLevelText, notAdminNote } from './human-text.js';
 import { printable } from './printable.js';
 import {
   AuthLevel,
@@ -47,24 +48,6 @@ export interface DaemonCheck {
 
 /** Makes the RPC client; tests may inject one. */
 export type CheckClientFactory = (options: DelugeClientOptions) => DelugeClient;
-
-/** `10 (admin)`, `5 (normal)`, `1 (read-only)`, or the bare number for levels Deluge does not name. */
-export function authLevelText(level: number): string {
-  const names: Readonly<Record<number, string>> = {
-    [AuthLevel.READONLY]: 'read-only',
-    [AuthLevel.NORMAL]: 'normal',
-    [AuthLevel.ADMIN]: 'admin',
-  };
-  const name = names[level];
-  return name === undefined ? String(level) : `${level} (${name})`;
-}
-
-function notAdminWarning(level: number): string {
-  return (
-    `auth level ${authLevelText(level)} is below admin (10): Deluge hides other accounts' torrents, ` +
-    "so the exporter's counts and sizes cover only this account's torrents"
-  );
-}
 
 function fingerprintOf(error: unknown, client: DelugeClient): string | undefined {
   if (error instanceof DelugeCertificatePinError) return FINGERPRINT.test(error.actual) ? error.actual : undefined;
@@ -117,7 +100,7 @@ export async function checkDaemon(
       login: 'ok' as const,
       authLevel,
       daemonVersion,
-      warnings: authLevel !== undefined && authLevel < AuthLevel.ADMIN ? [notAdminWarning(authLevel)] : [],
+      warnings: authLevel !== undefined && authLevel < AuthLevel.ADMIN ? [notAdminNote(authLevel)] : [],
     };
     let answers: Awaited<ReturnType<typeof callFacts>>;
     const started = performance.now();

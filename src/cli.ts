@@ -115,7 +115,7 @@ Environment (read only without --config):
 Signals: SIGHUP (or POST /-/reload with --web.enable-lifecycle) re-reads the
 configuration from the same source; SIGTERM or SIGINT shuts down.
 
-Endpoints: / /metrics /probe?target=NAME /healthz /readyz /-/reload (POST)
+Endpoints: / /metrics /probe?target=NAME[&debug=true] /healthz /readyz /-/reload (POST)
 `;
 
 /** A bad command line; exit code 2. */

@@ -7,7 +7,7 @@ export function daemonClientOptions(daemon: DaemonConfig, config: ExporterConfig
     host: daemon.host,
     port: daemon.port,
     username: daemon.username,
-    password: daemon.password.reveal(),
+    password: daemon.password,
     tls: {
       ...(daemon.tls.fingerprintSha256 === undefined ? {} : { fingerprintSha256: daemon.tls.fingerprintSha256 }),
       ...(daemon.tls.caPem === undefined ? {} : { ca: daemon.tls.caPem }),

@@ -4,6 +4,8 @@
  */
 
 import { printable } from './printable.js';
+// Not (yet) part of the library's public index.
+import { DelugeLimitError } from './rpc/errors.js';
 import {
   DelugeAuthError,
   DelugeCertificatePinError,
@@ -26,6 +28,7 @@ export type FailureCategory =
   | 'unreachable'
   | 'timed out'
   | 'not a Deluge 2.x daemon'
+  | 'answer too large'
   | 'daemon error'
   | 'unexpected answer';
 
@@ -68,7 +71,8 @@ function categorize(error: unknown): { category: FailureCategory; hint: string }
       hint: "check the username and password against deluged's auth file (user:password:level)",
     };
   }
-  if (error instanceof DelugeTimeoutError) {
+  // Also the exporter's own scrape deadline, which says its kind the same way.
+  if (error instanceof DelugeTimeoutError || (error as { kind?: unknown } | undefined)?.kind === 'timeout') {
     return {
       category: 'timed out',
       hint: 'the daemon did not answer in time: is it overloaded, or is a firewall dropping packets?',
@@ -78,6 +82,12 @@ function categorize(error: unknown): { category: FailureCategory; hint: string }
     return {
       category: 'unreachable',
       hint: 'is deluged running and listening on this host and port (allow_remote for other hosts)?',
+    };
+  }
+  if (error instanceof DelugeLimitError) {
+    return {
+      category: 'answer too large',
+      hint: 'an answer broke a size limit; with very many torrents raise max_frame_bytes, or turn per-torrent series down',
     };
   }
   if (error instanceof DelugeProtocolError) {

@@ -2,10 +2,10 @@ import type { Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { EXPOSITION_CONTENT_TYPE, joinExpositions, renderFamilies } from './collector/exposition.js';
 import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
-import { formatHostPort } from './config/host-port.js';
-import type { ExporterConfig } from './config/types.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
+import { renderLandingPage } from './landing-page.js';
 import type { Logger } from './logger.js';
+import { debugProbe } from './probe-debug.js';
 import type { ExporterState, ReloadOutcome } from './reload.js';
 import { VERSION } from './version.js';
 import type { BasicAuthenticator } from './web/basic-auth.js';
@@ -86,40 +86,6 @@ export function probeTargetProblem(target: unknown, daemonNames: readonly string
   return `unknown target ${JSON.stringify(shown)}; ${configured}`;
 }
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
-
-/** The landing page: links, configured daemons (name and address, no secrets) and the version. */
-export function renderLandingPage(config: ExporterConfig, version: string): string {
-  const rows = config.daemons
-    .map(
-      (daemon) =>
-        `<tr><td><a href="probe?target=${escapeHtml(encodeURIComponent(daemon.name))}">${escapeHtml(daemon.name)}</a></td>` +
-        `<td>${escapeHtml(formatHostPort(daemon.host, daemon.port))}</td></tr>`,
-    )
-    .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Deluge exporter</title></head>
-<body>
-<h1>Deluge exporter</h1>
-<p>Version ${escapeHtml(version)}</p>
-<ul>
-<li><a href="metrics">metrics</a>: every daemon plus the exporter's own metrics</li>
-<li><a href="healthz">healthz</a>, <a href="readyz">readyz</a></li>
-</ul>
-<h2>Daemons</h2>
-<table>
-<tr><th>name (probe)</th><th>address</th></tr>
-${rows}
-</table>
-</body>
-</html>
-`;
-}
-
 /** Builds the express app; `listen` starts it. */
 export function createApp({ current, reload, exporterMetrics, logger, ready, web }: AppDependencies): Express {
   const app = express();
@@ -178,14 +144,21 @@ export function createApp({ current, reload, exporterMetrics, logger, ready, web
   });
 
   app.get('/probe', async (request, response) => {
-    const { scraper } = current();
+    const { scraper, config } = current();
     const target = request.query.target;
     const problem = probeTargetProblem(target, scraper.daemonNames);
     if (problem !== undefined) {
       response.status(400).type('text/plain').send(`${problem}\n`);
       return;
     }
-    await serveFamilies(scraper, response, { ...scrapeRequestFor(request), target: target as string }, false);
+    const scrapeRequest = scrapeRequestFor(request);
+    const daemon = config.daemons.find((candidate) => candidate.name === target);
+    if (request.query.debug === 'true' && daemon !== undefined) {
+      const text = await debugProbe({ scraper, config, daemon, version: VERSION, ...scrapeRequest });
+      response.status(200).type('text/plain').send(text);
+      return;
+    }
+    await serveFamilies(scraper, response, { ...scrapeRequest, target: target as string }, false);
   });
 
   app.get('/healthz', (_request, response) => {
@@ -201,7 +174,8 @@ export function createApp({ current, reload, exporterMetrics, logger, ready, web
   });
 
   app.get('/', (_request, response) => {
-    response.type('html').send(renderLandingPage(current().config, VERSION));
+    const { config, scraper } = current();
+    response.type('html').send(renderLandingPage(config.daemons, scraper.daemonStatus(), VERSION, Date.now()));
   });
 
   app.post(RELOAD_ROUTE, async (_request, response) => {

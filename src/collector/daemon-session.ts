@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DaemonConfig, ExporterConfig } from '../config/types.js';
 import { daemonClientOptions } from '../daemon-client-options.js';
+import { describeFailure, type FailureDescription } from '../describe-failure.js';
 import type { ExporterMetrics } from '../exporter-metrics.js';
 import { AuthLevel } from '../rpc/api.js';
 import { DelugeClient } from '../rpc/client.js';
@@ -42,8 +43,8 @@ export interface DaemonStatus {
   readonly torrentCount: number | undefined;
   readonly daemonVersion: string | undefined;
   readonly libtorrentVersion: string | undefined;
-  /** The last failure of a scrape or collector: error class and a short message. */
-  readonly lastError: { readonly type: string; readonly message: string; readonly atMs: number } | undefined;
+  /** The last failure of a scrape or collector: its error class, and in words what happened and what to check. */
+  readonly lastError: (FailureDescription & { readonly type: string; readonly atMs: number }) | undefined;
 }
 
 /** One step of a scrape, for `/probe?debug=true`. Daemon-supplied text in it is already cut short. */
@@ -431,7 +432,11 @@ export class DaemonSession {
       lastError:
         error === undefined
           ? previous.lastError
-          : { type: errorField(error).type, message: errorField(error).message, atMs },
+          : {
+              type: errorField(error).type,
+              ...describeFailure(error, [this.#options.daemon.password.reveal()]),
+              atMs,
+            },
     };
   }
 }

@@ -138,7 +138,7 @@ describe('DaemonSession failures', () => {
     const loud = lines.filter((line) => line.level === 'error' || line.level === 'warn');
     expect(loud).toHaveLength(1);
     expect(JSON.stringify(loud[0])).toContain('core.get_torrents_status failed');
-    expect(session.status.lastError?.message).toContain('core.get_torrents_status failed');
+    expect(session.status.lastError?.detail).toContain('core.get_torrents_status failed');
   });
 
   it('turns a malformed answer into a failure of its collector, naming it', async () => {
@@ -148,7 +148,8 @@ describe('DaemonSession failures', () => {
     expect(up(families)).toBe(0);
     expect(session.status.lastError).toMatchObject({
       type: 'UnexpectedAnswerError',
-      message: 'core.get_torrents_status answered the string "not a dict", expected a dict of torrents',
+      category: 'unexpected answer',
+      detail: 'core.get_torrents_status answered the string "not a dict", expected a dict of torrents',
     });
   });
 

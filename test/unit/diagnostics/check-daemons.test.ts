@@ -82,7 +82,7 @@ describe('checkDaemon against the fake daemon', () => {
   });
 
   it('daemon strings are made printable and cut short; an echoed password is redacted', async () => {
-    const daemon = await fake({ version: `\u001b]0;pwned\u0007${'9'.repeat(500)}` });
+    const daemon = await fake({ version: `\u001b]0;pwned\u0007${'9'.repeat(50)}` });
     daemon.setHandler('core.get_libtorrent_version', () => {
       throw new FakeRemoteError('WrappedException', ['login was admin-secret\r\n\u202Egnp', 'KeyError', '']);
     });

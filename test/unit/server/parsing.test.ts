@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { escapeHtml } from '../../../src/landing-page.js';
 import {
-  escapeHtml,
   ListenAddressError,
   parseListenAddress,
   parseScrapeTimeoutHeader,
