@@ -5,6 +5,7 @@ import { infoCollector } from './info.js';
 import { libtorrentCollector, sessionCollector } from './session.js';
 import { settingsCollector } from './settings.js';
 import { torrentsCollector } from './torrents.js';
+import { trackersCollector } from './trackers.js';
 
 /** Every collector, in exposition order. A new collector is one module plus one line here. */
 export const COLLECTORS: readonly Collector<unknown>[] = [
@@ -13,6 +14,7 @@ export const COLLECTORS: readonly Collector<unknown>[] = [
   libtorrentCollector,
   settingsCollector,
   torrentsCollector,
+  trackersCollector,
   diskCollector,
 ];
 

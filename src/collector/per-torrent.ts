@@ -1,6 +1,7 @@
 import type { PerTorrentFamily } from '../config/per-torrent-families.js';
 import type { PerTorrentConfig } from '../config/types.js';
 import { type TorrentEntry, torrentLabel, torrentTracker } from './torrent-entries.js';
+import { classifyTrackerStatus, MAX_TRACKER_MESSAGE_LENGTH } from './tracker-status.js';
 import type { MetricFamily, MetricType, Sample } from './types.js';
 import { asNumber, asString } from './values.js';
 
@@ -95,6 +96,7 @@ const VALUE_FAMILIES: readonly ValueFamily[] = [
 
 const INFO_FAMILY: PerTorrentFamily = 'info';
 const INFO_KEYS: readonly string[] = ['name', 'state', 'label', 'tracker_host'];
+const TRACKER_ERROR_FAMILY: PerTorrentFamily = 'tracker_error_info';
 
 function isSelected(config: PerTorrentConfig, familyName: string): boolean {
   return config.families.length === 0 || config.families.includes(familyName);
@@ -105,6 +107,7 @@ export function perTorrentKeys(config: PerTorrentConfig): string[] {
   if (!config.enabled) return [];
   const keys = new Set<string>();
   if (isSelected(config, INFO_FAMILY)) for (const key of INFO_KEYS) keys.add(key);
+  if (isSelected(config, TRACKER_ERROR_FAMILY)) keys.add('tracker_status');
   for (const family of VALUE_FAMILIES) {
     if (isSelected(config, family.family)) for (const key of family.keys) keys.add(key);
   }
@@ -172,8 +175,26 @@ export function perTorrentFamilies(
       samples,
     });
   }
+  if (isSelected(config, TRACKER_ERROR_FAMILY)) families.push(trackerErrorInfoFamily(selected, daemon));
   families.push(cappedFamily);
   return families;
+}
+
+/** `deluge_torrent_tracker_error_info`: one series for each torrent whose tracker status is an error. */
+function trackerErrorInfoFamily(torrents: readonly TorrentEntry[], daemon: string): MetricFamily {
+  const samples: Sample[] = [];
+  for (const torrent of torrents) {
+    const error = classifyTrackerStatus(torrent.status.tracker_status);
+    if (error === undefined) continue;
+    samples.push({ labels: { daemon, hash: torrent.hash, kind: error.kind, message: error.message }, value: 1 });
+  }
+  return {
+    name: 'deluge_torrent_tracker_error_info',
+    type: 'gauge',
+    help: `Tracker error of the torrent, value 1: kind (unregistered, unauthorized, unreachable, other) and the tracker's message without "Error: ", at most ${MAX_TRACKER_MESSAGE_LENGTH} characters (${METHOD} tracker_status).`,
+    labelNames: ['daemon', 'hash', 'kind', 'message'],
+    samples,
+  };
 }
 
 function infoFamily(torrents: readonly TorrentEntry[], daemon: string): MetricFamily {

@@ -23,6 +23,7 @@ export const PER_TORRENT_FAMILIES = [
   'last_transfer_timestamp_seconds',
   'active_seconds_total',
   'seeding_seconds_total',
+  'tracker_error_info',
 ] as const;
 
 /** One per-torrent family name. */

@@ -87,7 +87,19 @@ describe('DaemonSession bundles', () => {
     );
     expect(freeSpacePaths(followUp)).toEqual(PATHS);
     expect(up(first)).toBe(1);
-    expect(success(first)).toEqual({ disk: 1, info: 1, libtorrent: 1, session: 1, settings: 1, torrents: 1 });
+    expect(success(first)).toEqual({
+      disk: 1,
+      info: 1,
+      libtorrent: 1,
+      session: 1,
+      settings: 1,
+      torrents: 1,
+      trackers: 1,
+    });
+    // the torrents, disk and trackers collectors share one core.get_torrents_status
+    expect(status?.find((r) => r.method === 'core.get_torrents_status')?.args[1]).toEqual(
+      expect.arrayContaining(['state', 'download_location', 'tracker_status', 'upload_payload_rate']),
+    );
 
     const second = await session.scrape(5);
     expect(bundles()).toHaveLength(3);

@@ -104,7 +104,7 @@ const hostileAnswers: Record<string, { answers: DaemonFixture; failed: string[] 
     }),
     failed: ['disk'], // the fixture calls that path invalid (−1)
   },
-  'a torrent list where a dict belongs': { answers: withTorrents([1, 2, 3]), failed: ['torrents'] },
+  'a torrent list where a dict belongs': { answers: withTorrents([1, 2, 3]), failed: ['torrents', 'trackers'] },
   'a session status that is a string': {
     answers: { ...fixture, 'core.get_session_status': 'x'.repeat(100_000) },
     failed: ['session', 'libtorrent'],

@@ -26,12 +26,14 @@ const DEBIAN = '1a8edc645a9d59c3b6f7636be22069a757dc4808';
 const NO_METADATA = '11f6ad8ec52a2984abaafd7c3b516503785c2072';
 const SEEDING = '17ff4359f32d73612bb61081fb9a6dd41535e93e';
 const WEIRD = 'f00df00df00df00df00df00df00df00df00df00d';
+const PAUSED = '8fa55b381b3c0c976f3c305bea2db3419e5e7a15';
+const ERRORED = 'c0ffee0000c0ffee0000c0ffee0000c0ffee0000';
 
 describe('perTorrentFamilies', () => {
   it('exports every configured family, value series labelled only by daemon and hash', () => {
     for (const name of PER_TORRENT_FAMILIES) {
       const family = findFamily(families, `deluge_torrent_${name}`);
-      if (name !== 'info') expect(family.labelNames).toEqual(['daemon', 'hash']);
+      if (name !== 'info' && name !== 'tracker_error_info') expect(family.labelNames).toEqual(['daemon', 'hash']);
     }
     expect(valuesBy(findFamily(families, 'deluge_torrent_series_capped'))).toEqual({ '': 0 });
   });
@@ -95,6 +97,33 @@ describe('perTorrentFamilies', () => {
     expect(hashes.sort()).toEqual([UBUNTU, 'c0ffee0000c0ffee0000c0ffee0000c0ffee0000']);
   });
 
+  it('has one tracker error series per torrent whose tracker_status is an error, with kind and message', () => {
+    const errors = findFamily(families, 'deluge_torrent_tracker_error_info');
+    expect(errors.labelNames).toEqual(['daemon', 'hash', 'kind', 'message']);
+    expect(errors.samples.map((sample) => ({ ...sample.labels, value: sample.value }))).toEqual([
+      { daemon: 'd1', hash: DEBIAN, kind: 'unregistered', message: 'Unregistered torrent', value: 1 },
+      {
+        daemon: 'd1',
+        hash: PAUSED,
+        kind: 'unreachable',
+        message: 'Host not found (authoritative)',
+        value: 1,
+      },
+      { daemon: 'd1', hash: ERRORED, kind: 'unauthorized', message: 'Invalid passkey', value: 1 },
+      // "Warning: …" (deadbeef), "Announce OK" and "" have none; a multi-line message becomes one line.
+      { daemon: 'd1', hash: WEIRD, kind: 'other', message: 'Torrent non enregistré (code 12)', value: 1 },
+    ]);
+  });
+
+  it('applies the filters and the cap to tracker error series too', () => {
+    const downloading = findFamily(
+      familiesFor({ ...allOn, states: ['Downloading'] }),
+      'deluge_torrent_tracker_error_info',
+    );
+    expect(downloading.samples.map((sample) => sample.labels.hash)).toEqual([DEBIAN]);
+    expect(familiesFor({ ...allOn, maxTorrents: 7 }).map((f) => f.name)).toEqual(['deluge_torrent_series_capped']);
+  });
+
   it('exports only the selected families', () => {
     const selected = familiesFor({ ...allOn, families: ['ratio'] });
     expect(selected.map((f) => f.name)).toEqual(['deluge_torrent_ratio', 'deluge_torrent_series_capped']);
@@ -123,5 +152,7 @@ describe('perTorrentKeys', () => {
     ]);
     expect(perTorrentKeys({ ...allOn, families: ['eta_seconds'], labels: ['x'] }).sort()).toEqual(['eta', 'label']);
     expect(perTorrentKeys(allOn)).toContain('tracker_host');
+    expect(perTorrentKeys(allOn)).toContain('tracker_status');
+    expect(perTorrentKeys({ ...allOn, families: ['tracker_error_info'] })).toEqual(['tracker_status']);
   });
 });

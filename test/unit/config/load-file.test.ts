@@ -33,7 +33,8 @@ const FAMILY_LIST =
   'info, wanted_bytes, completed_bytes, progress_ratio, downloaded_bytes_total, uploaded_bytes_total, ' +
   'download_rate_bytes_per_second, upload_rate_bytes_per_second, peers_connected, seeds_connected, swarm_peers, ' +
   'swarm_seeds, eta_seconds, ratio, added_timestamp_seconds, completed_timestamp_seconds, ' +
-  'last_seen_complete_timestamp_seconds, last_transfer_timestamp_seconds, active_seconds_total, seeding_seconds_total';
+  'last_seen_complete_timestamp_seconds, last_transfer_timestamp_seconds, active_seconds_total, seeding_seconds_total, ' +
+  'tracker_error_info';
 
 /** Every bad fixture and the exact message after `<file>: `. */
 const BAD_FIXTURES: Record<string, string> = {

@@ -1,0 +1,278 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requests } from '../../src/rpc/api.js';
+import type { DelugeClient } from '../../src/rpc/client.js';
+import { connectClient } from '../harness/clients.js';
+import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
+import { addTorrent } from '../harness/deluge-calls.js';
+import { makeTorrent } from '../harness/torrent.js';
+import {
+  failureReply,
+  type LoopbackTracker,
+  refusedAnnounceUrl,
+  startTracker,
+  swarmReply,
+} from '../harness/tracker.js';
+import { startTransferPair, type TransferPair } from '../harness/transfer.js';
+import {
+  type ExporterHandle,
+  exporterConfigYaml,
+  startExporter,
+  stopAllExporters,
+} from '../support/exporter-process.js';
+import { findSamples, type ParsedExposition, sampleValue } from '../support/exposition.js';
+
+const KINDS = ['unregistered', 'unauthorized', 'unreachable', 'other'] as const;
+type Kind = (typeof KINDS)[number];
+
+type StatusView = Record<string, Record<string, unknown>>;
+
+const trackers: LoopbackTracker[] = [];
+
+async function tracker(reply: Parameters<typeof startTracker>[0]): Promise<LoopbackTracker> {
+  const started = await startTracker(reply);
+  trackers.push(started);
+  return started;
+}
+
+afterAll(async () => {
+  await stopAllExporters();
+  await Promise.all(trackers.map((server) => server.close()));
+  await stopAllDaemons();
+});
+
+/** Every torrent's tracker_status no longer empty or `Announce Sent`, except those without a tracker. */
+function settled(view: StatusView, untracked: ReadonlySet<string>): boolean {
+  return Object.entries(view).every(
+    ([id, status]) => untracked.has(id) || (status.tracker_status !== '' && status.tracker_status !== 'Announce Sent'),
+  );
+}
+
+function errorCounts(exposition: ParsedExposition, daemon: string, tracker: string): Record<Kind, number> {
+  return Object.fromEntries(
+    KINDS.map((kind) => [kind, sampleValue(exposition, 'deluge_torrents_tracker_errors', { daemon, tracker, kind })]),
+  ) as Record<Kind, number>;
+}
+
+describe('tracker errors against a real deluged and real loopback trackers', () => {
+  const DAEMON = 'trackers';
+  let daemon: DaemonHandle;
+  let client: DelugeClient;
+  let exporter: ExporterHandle;
+  const ids: Record<string, string> = {};
+  const hosts: Record<string, string> = {};
+
+  beforeAll(async () => {
+    daemon = await startDaemon();
+    client = await connectClient(daemon);
+    const unregistered = await tracker(failureReply('Unregistered torrent'));
+    const passkey = await tracker(failureReply('Invalid passkey'));
+    const foreign = await tracker(failureReply('Torrent non enregistré'));
+    const swarm = await tracker(swarmReply());
+    const refused = await refusedAnnounceUrl();
+    Object.assign(hosts, {
+      unregistered: unregistered.host,
+      passkey: passkey.host,
+      foreign: foreign.host,
+      swarm: swarm.host,
+      refused: new URL(refused).hostname,
+    });
+    const announces: Record<string, string | undefined> = {
+      unregisteredA: unregistered.announceUrl,
+      unregisteredB: unregistered.announceUrl,
+      // TLS to the plain-HTTP tracker: an unreachable error at the same host as two unregistered ones.
+      tlsToUnregistered: unregistered.announceUrl.replace(/^http:/, 'https:'),
+      passkey: passkey.announceUrl,
+      foreign: foreign.announceUrl,
+      swarm: swarm.announceUrl,
+      refused,
+      none: undefined,
+    };
+    for (const [key, announce] of Object.entries(announces)) {
+      const torrent = makeTorrent({ name: `${key}.bin`, length: 20_000, ...(announce ? { announce } : {}) });
+      ids[key] = await addTorrent(client, torrent);
+    }
+    exporter = await startExporter({ configYaml: exporterConfigYaml([{ name: DAEMON, daemon }]) });
+  });
+
+  /**
+   * A scrape with the daemon's own statuses read right before and right after it; retried until both
+   * reads agree and every tracker has answered, so the scrape saw exactly those statuses.
+   */
+  async function scrapeWithStatuses(): Promise<{ exposition: ParsedExposition; view: StatusView }> {
+    const keys = ['tracker_status', 'tracker_host', 'download_payload_rate', 'upload_payload_rate'] as const;
+    const untracked = new Set([ids.none ?? '']);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const before = (await client.call(requests.core.getTorrentsStatus({}, [...keys]))) as StatusView;
+      const { exposition, status } = await exporter.scrape('/metrics');
+      const after = (await client.call(requests.core.getTorrentsStatus({}, [...keys]))) as StatusView;
+      expect(status).toBe(200);
+      if (settled(after, untracked) && JSON.stringify(before) === JSON.stringify(after)) {
+        return { exposition, view: after };
+      }
+      if (Date.now() > deadline) throw new Error(`statuses did not settle: ${JSON.stringify(after)}`);
+      await sleep(300);
+    }
+  }
+
+  it("shows the trackers' answers in Deluge as the test expects", async () => {
+    const { view } = await scrapeWithStatuses();
+    const statusOf = (key: string) => view[ids[key] ?? '']?.tracker_status;
+    expect(statusOf('unregisteredA')).toBe('Error: Unregistered torrent');
+    expect(statusOf('unregisteredB')).toBe('Error: Unregistered torrent');
+    expect(statusOf('tlsToUnregistered')).toBe('Error: wrong version number');
+    expect(statusOf('passkey')).toBe('Error: Invalid passkey');
+    expect(statusOf('foreign')).toBe('Error: Torrent non enregistré');
+    expect(statusOf('swarm')).toBe('Announce OK');
+    expect(statusOf('refused')).toBe('Error: Connection refused');
+    expect(statusOf('none')).toBe('');
+  });
+
+  it('counts each kind per tracker, all four kinds for every tracker of deluge_torrents_by_tracker', async () => {
+    const { exposition } = await scrapeWithStatuses();
+    const zero = { unregistered: 0, unauthorized: 0, unreachable: 0, other: 0 };
+    const expected: Record<string, Record<Kind, number>> = {
+      [hosts.unregistered ?? '']: { ...zero, unregistered: 2, unreachable: 1 },
+      [hosts.passkey ?? '']: { ...zero, unauthorized: 1 },
+      [hosts.foreign ?? '']: { ...zero, other: 1 },
+      [hosts.swarm ?? '']: zero,
+      [hosts.refused ?? '']: { ...zero, unreachable: 1 },
+      '': zero,
+    };
+    expect(sampleValue(exposition, 'deluge_scrape_collector_success', { daemon: DAEMON, collector: 'trackers' })).toBe(
+      1,
+    );
+    const byTracker = findSamples(exposition, 'deluge_torrents_by_tracker', { daemon: DAEMON });
+    expect(byTracker.map((sample) => sample.labels.tracker).sort()).toEqual(Object.keys(expected).sort());
+    for (const [host, counts] of Object.entries(expected)) {
+      expect(errorCounts(exposition, DAEMON, host), host).toEqual(counts);
+    }
+    expect(findSamples(exposition, 'deluge_torrents_tracker_errors', { daemon: DAEMON })).toHaveLength(
+      Object.keys(expected).length * KINDS.length,
+    );
+  });
+
+  it('has one error info series per torrent whose daemon status is an error, with its text as message', async () => {
+    const { exposition, view } = await scrapeWithStatuses();
+    const expectedKinds: Record<string, Kind> = {
+      unregisteredA: 'unregistered',
+      unregisteredB: 'unregistered',
+      tlsToUnregistered: 'unreachable',
+      passkey: 'unauthorized',
+      foreign: 'other',
+      refused: 'unreachable',
+    };
+    const series = findSamples(exposition, 'deluge_torrent_tracker_error_info', { daemon: DAEMON });
+    expect(series.map((sample) => sample.labels.hash).sort()).toEqual(
+      Object.keys(expectedKinds)
+        .map((key) => ids[key])
+        .sort(),
+    );
+    for (const [key, kind] of Object.entries(expectedKinds)) {
+      const hash = ids[key] ?? '';
+      const message = String(view[hash]?.tracker_status).replace(/^Error: /, '');
+      expect(
+        sampleValue(exposition, 'deluge_torrent_tracker_error_info', { daemon: DAEMON, hash, kind, message }),
+      ).toBe(1);
+    }
+  });
+
+  it('counts no torrent as active and no per-tracker rate while nothing moves', async () => {
+    const { exposition, view } = await scrapeWithStatuses();
+    const moving = Object.values(view).filter(
+      (status) => Number(status.download_payload_rate) > 0 || Number(status.upload_payload_rate) > 0,
+    );
+    expect(moving).toHaveLength(0);
+    expect(sampleValue(exposition, 'deluge_torrents_active', { daemon: DAEMON })).toBe(0);
+    for (const direction of ['download', 'upload']) {
+      const rates = findSamples(exposition, `deluge_tracker_${direction}_rate_bytes_per_second`, { daemon: DAEMON });
+      expect(rates).toHaveLength(6);
+      expect(rates.every((sample) => sample.value === 0)).toBe(true);
+    }
+  });
+});
+
+describe('per-tracker rates and active torrents during a real two-daemon transfer', () => {
+  let pair: TransferPair;
+  let swarm: LoopbackTracker;
+  let exporter: ExporterHandle;
+
+  beforeAll(async () => {
+    pair = await startTransferPair({ sizeBytes: 24 * 1024 * 1024, rateLimitKiB: 256 });
+    swarm = await tracker(swarmReply());
+    // The same tracker on both sides: tracker_host becomes its address on the seeder and the leecher.
+    for (const client of [pair.seederClient, pair.leecherClient]) {
+      await client.call(requests.core.setTorrentTrackers(pair.torrentId, [{ url: swarm.announceUrl, tier: 0 }]));
+    }
+    await pair.waitForProgress(1, 30_000);
+    exporter = await startExporter({
+      configYaml: exporterConfigYaml([
+        { name: 'seeder', daemon: pair.seeder },
+        { name: 'leecher', daemon: pair.leecher },
+      ]),
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await pair?.close();
+  });
+
+  it("sums the moving torrent's payload rates under its tracker and counts it active on both daemons", async () => {
+    const host = swarm.host;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { exposition } = await exporter.scrape('/metrics');
+      const leecherStatus = await pair.leecherClient.call(
+        requests.core.getTorrentStatus(pair.torrentId, ['tracker_host', 'download_payload_rate', 'progress']),
+      );
+      expect(leecherStatus.progress, 'the transfer must still run').toBeLessThan(100);
+      expect(leecherStatus.tracker_host).toBe(host);
+      const download = sampleValue(exposition, 'deluge_tracker_download_rate_bytes_per_second', {
+        daemon: 'leecher',
+        tracker: host,
+      });
+      const upload = sampleValue(exposition, 'deluge_tracker_upload_rate_bytes_per_second', {
+        daemon: 'seeder',
+        tracker: host,
+      });
+      if (download > 0 && upload > 0) {
+        // The tracker sum is the sum of the per-torrent rates of the same scrape (one torrent here).
+        expect(download).toBe(
+          sampleValue(exposition, 'deluge_torrent_download_rate_bytes_per_second', {
+            daemon: 'leecher',
+            hash: pair.torrentId,
+          }),
+        );
+        expect(upload).toBe(
+          sampleValue(exposition, 'deluge_torrent_upload_rate_bytes_per_second', {
+            daemon: 'seeder',
+            hash: pair.torrentId,
+          }),
+        );
+        // Throttled to 256 KiB/s on the leecher: Deluge's smoothed rate stays in that range.
+        expect(download).toBeLessThan(3 * 256 * 1024);
+        expect(sampleValue(exposition, 'deluge_torrents_active', { daemon: 'leecher' })).toBe(1);
+        expect(sampleValue(exposition, 'deluge_torrents_active', { daemon: 'seeder' })).toBe(1);
+        // Only the one tracker (and no "" tracker): the torrent moved to the swarm tracker on both daemons.
+        for (const daemon of ['seeder', 'leecher']) {
+          expect(
+            findSamples(exposition, 'deluge_tracker_download_rate_bytes_per_second', { daemon }).map(
+              (sample) => sample.labels.tracker,
+            ),
+          ).toEqual([host]);
+        }
+        // The daemon's own rate, read after the scrape, is moving as well.
+        expect(Number(leecherStatus.download_payload_rate)).toBeGreaterThan(0);
+        return;
+      }
+      if (Date.now() > deadline) throw new Error(`no payload rate under ${host} within 30 s: ${download}, ${upload}`);
+      await sleep(1_000);
+    }
+  });
+
+  it('sees the swarm tracker announce both daemons with their BitTorrent ports', () => {
+    const ports = new Set(swarm.announces.filter((a) => a.infoHash === pair.torrentId).map((a) => a.port));
+    expect(ports).toEqual(new Set([pair.seeder.btPort, pair.leecher.btPort]));
+  });
+});
