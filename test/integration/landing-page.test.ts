@@ -1,15 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScraper } from '../../src/collector/scraper.js';
-import { ExporterMetrics } from '../../src/exporter-metrics.js';
-import { createLogger } from '../../src/logger.js';
 import { requests } from '../../src/rpc/api.js';
-import { createApp, listen } from '../../src/server.js';
 import { VERSION } from '../../src/version.js';
 import { connectClient } from '../harness/clients.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
@@ -17,6 +11,7 @@ import { addTorrent } from '../harness/deluge-calls.js';
 import { findFreePort } from '../harness/ports.js';
 import { makeTorrent } from '../harness/torrent.js';
 import { configFromYaml } from '../support/config.js';
+import { startExporterApp } from '../support/exporter-app.js';
 import { REPO_ROOT } from '../support/exporter-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,7 +25,6 @@ const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_ROOT, 
 
 describe('the landing page in a real browser', () => {
   let daemon: DaemonHandle;
-  let server: Server;
   let browser: Browser;
   let base: string;
   let unreachablePort: number;
@@ -62,21 +56,9 @@ describe('the landing page in a real browser', () => {
       `${entry(UNREACHABLE, unreachablePort, daemon.admin.username, daemon.admin.password)}\n    timeout_seconds: 3`,
       entry(NOT_ADMIN, daemon.port, user5?.username ?? '', user5?.password ?? ''),
     ].join('\n');
-    const config = configFromYaml(yaml);
-    const logger = createLogger({ level: 'error' });
-    const exporterMetrics = new ExporterMetrics();
-    const scraper = createScraper({ config, logger, exporterMetrics });
-    close.push(() => scraper.close());
-    const app = createApp({
-      current: () => ({ scraper, config }),
-      reload: async () => ({ ok: true }),
-      exporterMetrics,
-      logger,
-      ready: () => true,
-    });
-    server = await listen(app, { host: '127.0.0.1', port: 0 });
-    close.push(() => new Promise((resolve) => server.close(resolve)));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const app = await startExporterApp(configFromYaml(yaml));
+    close.push(() => app.close());
+    base = `${app.baseUrl}/`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

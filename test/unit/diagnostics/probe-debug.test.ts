@@ -1,14 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createScraper } from '../../../src/collector/scraper.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
-import { ExporterMetrics } from '../../../src/exporter-metrics.js';
-import { createLogger } from '../../../src/logger.js';
-import { createApp, listen } from '../../../src/server.js';
 import { VERSION } from '../../../src/version.js';
 import { configFromYaml } from '../../support/config.js';
+import { startExporterApp } from '../../support/exporter-app.js';
 import { type FakeDaemon, FakeRemoteError, startFakeDaemon } from '../../support/fake-daemon.js';
 
 const TORRENTS = { ['a'.repeat(40)]: { name: 'one', state: 'Seeding', total_wanted: 10, download_location: '/d' } };
@@ -39,25 +33,10 @@ async function exporterFor(daemon: FakeDaemon, password = 'admin-secret') {
   const config: ExporterConfig = configFromYaml(
     `daemons: [{ name: d, port: ${daemon.port}, username: admin, password: '${password}', timeout_seconds: 2 }]`,
   );
-  const logger = createLogger({
-    level: 'error',
-    destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
-  });
-  const exporterMetrics = new ExporterMetrics({ defaultMetrics: false });
-  const scraper = createScraper({ config, logger, exporterMetrics });
-  cleanups.push(() => scraper.close());
-  const app = createApp({
-    current: () => ({ scraper, config }),
-    reload: async () => ({ ok: true }),
-    exporterMetrics,
-    logger,
-    ready: () => true,
-  });
-  const server: Server = await listen(app, { host: '127.0.0.1', port: 0 });
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const app = await startExporterApp(config);
+  cleanups.push(() => app.close());
   return async (path: string) => {
-    const response = await fetch(`${base}${path}`);
+    const response = await fetch(`${app.baseUrl}${path}`);
     return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
   };
 }
