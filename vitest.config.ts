@@ -14,6 +14,7 @@ const EVERY_DELUGE = [
   'test/integration/rpc-client.test.ts',
   'test/integration/rpc-events.test.ts',
   'test/integration/exporter-daemons.test.ts',
+  'test/integration/check-daemons.test.ts',
 ];
 
 export default defineConfig({
