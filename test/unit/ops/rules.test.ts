@@ -57,7 +57,8 @@ afterAll(() => {
   for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('grafana/alerts/deluge-alerts.yaml', () => {
+// promtool runs as a separate process: on a loaded machine its rule tests take several seconds.
+describe('grafana/alerts/deluge-alerts.yaml', { timeout: 30_000 }, () => {
   it('passes promtool check rules', () => {
     const result = runPromtool(['check', 'rules', RULES_FILE]);
     expect(result.output).toContain(`SUCCESS: ${rules.length} rules found`);
