@@ -82,16 +82,26 @@ tr.row-down td:first-child{border-left:4px solid #c62828}tr.row-up td:first-chil
 .muted,.hint{color:#666;font-size:.9em}.warning{color:#9a6700;font-size:.9em}
 td.state{white-space:nowrap}td.auth{max-width:20em}td.error{max-width:32em}`;
 
-/**
- * The landing page: links, then one row per configured daemon (config order) with its state from
- * `statuses` (matched by name; a daemon without one shows "not scraped yet"), as of `nowMs`.
- */
-export function renderLandingPage(
-  daemons: readonly DaemonConfig[],
-  statuses: readonly DaemonStatus[],
-  version: string,
-  nowMs: number,
-): string {
+/** What the landing page shows. */
+export interface LandingPageInput {
+  readonly daemons: readonly DaemonConfig[];
+  /** Matched to `daemons` by name; a daemon without one shows "not scraped yet". */
+  readonly statuses: readonly DaemonStatus[];
+  readonly version: string;
+  /** Where the exporter serves all daemons' metrics (`--web.telemetry-path`). Default `/metrics`. */
+  readonly metricsPath?: string;
+  /** The time the page is made, for "for how long" and "how long ago". */
+  readonly nowMs: number;
+}
+
+/** The landing page: links, then one row per configured daemon (config order) with its last known state. */
+export function renderLandingPage({
+  daemons,
+  statuses,
+  version,
+  metricsPath = '/metrics',
+  nowMs,
+}: LandingPageInput): string {
   const byName = new Map(statuses.map((status) => [status.name, status]));
   const rows = daemons.map((daemon) => daemonRow(daemon, byName.get(daemon.name), nowMs)).join('\n');
   return `<!doctype html>
@@ -101,7 +111,7 @@ export function renderLandingPage(
 <h1>Deluge exporter</h1>
 <p>Version ${escapeHtml(version)}</p>
 <ul>
-<li><a href="metrics">metrics</a>: every daemon plus the exporter's own metrics</li>
+<li><a href="${escapeHtml(metricsPath.replace(/^\/+/, ''))}">metrics</a>: every daemon plus the exporter's own metrics</li>
 <li><a href="healthz">healthz</a>, <a href="readyz">readyz</a></li>
 </ul>
 <h2>Daemons</h2>

@@ -175,7 +175,13 @@ export function createApp({ current, reload, exporterMetrics, logger, ready, web
 
   app.get('/', (_request, response) => {
     const { config, scraper } = current();
-    response.type('html').send(renderLandingPage(config.daemons, scraper.daemonStatus(), VERSION, Date.now()));
+    const page = renderLandingPage({
+      daemons: config.daemons,
+      statuses: scraper.daemonStatus(),
+      version: VERSION,
+      nowMs: Date.now(),
+    });
+    response.type('html').send(page);
   });
 
   app.post(RELOAD_ROUTE, async (_request, response) => {

@@ -66,7 +66,7 @@ describe('renderLandingPage', () => {
     }),
     status({ name: 'shared', up: true, sinceMs: NOW - 45_000, lastScrapeMs: NOW - 1_000, authLevel: 5 }),
   ];
-  const html = renderLandingPage(daemons, statuses, '1.2.3', NOW);
+  const html = renderLandingPage({ daemons, statuses, version: '1.2.3', nowMs: NOW });
 
   it('shows an up daemon: since when, for how long, torrents, auth level, versions, no error', () => {
     expect(rowText(html, 'seedbox')).toBe(
@@ -91,9 +91,20 @@ describe('renderLandingPage', () => {
   });
 
   it('links each daemon to its probe and its debug probe, the name URL-encoded', () => {
-    const page = renderLandingPage([testDaemon('a b&c', PASSWORD)], [], '1', NOW);
+    const page = renderLandingPage({
+      daemons: [testDaemon('a b&c', PASSWORD)],
+      statuses: [],
+      version: '1',
+      nowMs: NOW,
+    });
     expect(page).toContain('<a href="probe?target=a%20b%26c">a b&#38;c</a>');
     expect(page).toContain('<a href="probe?target=a%20b%26c&amp;debug=true">debug</a>');
+  });
+
+  it('links to the metrics where --web.telemetry-path serves them, relative to the page', () => {
+    expect(html).toContain('<a href="metrics">metrics</a>');
+    const moved = renderLandingPage({ daemons, statuses, version: '1', metricsPath: '/prom/metrics', nowMs: NOW });
+    expect(moved).toContain('<a href="prom/metrics">metrics</a>');
   });
 
   it('escapes hostile daemon strings and makes them printable; never shows the password', () => {
@@ -110,7 +121,12 @@ describe('renderLandingPage', () => {
         atMs: NOW,
       },
     });
-    const page = renderLandingPage([testDaemon(hostile.name, PASSWORD)], [hostile], '1', NOW);
+    const page = renderLandingPage({
+      daemons: [testDaemon(hostile.name, PASSWORD)],
+      statuses: [hostile],
+      version: '1',
+      nowMs: NOW,
+    });
     expect(page).not.toMatch(/<(script|img|svg|b)[ >]/);
     expect(page).toContain('&#60;img src=x onerror=alert(1)&#62;\ufffd[2J');
     expect(page).toContain('&#60;/td&#62;&#60;b&#62;bold&#60;/b&#62;');
