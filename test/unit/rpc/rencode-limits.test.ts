@@ -96,5 +96,5 @@ describe('rencode decoding budget', () => {
     const dictChunk = terminatedList(999_999, 0x66);
     const dicts = Buffer.concat([Buffer.of(0x3b), dictChunk, dictChunk, Buffer.of(0x7f)]);
     expect(limitError(dicts, {}).limit).toBe('maxContainers');
-  });
+  }, 30_000);
 });

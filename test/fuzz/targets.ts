@@ -1,0 +1,5 @@
+/** Every fuzz target of `npm run fuzz`; add a module's targets here. */
+import { rpcFuzzTargets } from './rpc-targets.js';
+import type { FuzzTarget } from './target.js';
+
+export const fuzzTargets: readonly FuzzTarget[] = [...rpcFuzzTargets];
