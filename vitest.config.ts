@@ -15,6 +15,8 @@ const EVERY_DELUGE = [
   'test/integration/rpc-events.test.ts',
   'test/integration/exporter-daemons.test.ts',
   'test/integration/check-daemons.test.ts',
+  'test/integration/tracker-harness.test.ts',
+  'test/integration/exporter-trackers.test.ts',
 ];
 
 export default defineConfig({
