@@ -2,6 +2,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { printable } from '../../../src/printable.js';
 
+/**
+ * Text mixing controls, bidi and zero-width characters, the Basic Multilingual Plane and emoji. (fast-check's
+ * `binary` unit covers all of Unicode but takes seconds to set up on a loaded machine.)
+ */
+const hostileText = fc
+  .array(
+    fc.oneof(
+      fc.integer({ min: 0, max: 0x2fff }),
+      fc.integer({ min: 0x1f300, max: 0x1f64f }),
+      fc.constantFrom(0x202e, 0x2066, 0x2069, 0x200b, 0xfeff, 0x0085, 0x2028),
+    ),
+    { maxLength: 80 },
+  )
+  .map((codePoints) => String.fromCodePoint(...codePoints));
+
 describe('printable', () => {
   it('keeps ordinary text, Unicode included', () => {
     expect(printable('2.0.3 – Übung 日本語 🎵', 100)).toBe('2.0.3 – Übung 日本語 🎵');
@@ -32,7 +47,7 @@ describe('printable', () => {
 
   it('never returns a control character, never exceeds the length, never shows the secret', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), fc.integer({ min: 1, max: 50 }), (text, max) => {
+      fc.property(hostileText, fc.integer({ min: 1, max: 50 }), (text, max) => {
         const secret = 'S3cr3t';
         const shown = printable(`${text}${secret}${text}`, max, [secret]);
         expect(Array.from(shown).length).toBeLessThanOrEqual(max);
