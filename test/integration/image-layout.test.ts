@@ -178,6 +178,10 @@ describe('the image layout, assembled as the Dockerfile does and run against a r
     expect(installed).toEqual(lockfileProductionPackages());
     for (const name of Object.keys(packageJson.devDependencies)) expect(installed).not.toContain(name);
     for (const name of Object.keys(packageJson.dependencies)) expect(installed).toContain(name);
+    const deployment = readFileSync(join(REPO_ROOT, 'docs/deployment.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(deployment, 'docs/deployment.md states the production package count').toContain(
+      `(\`npm ci --omit=dev\`: ${installed.length} packages,`,
+    );
   });
 
   it('runs the entrypoint on the image Node.js as the unprivileged user with a read-only root filesystem', () => {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Every metric name of the metric contract: the first column of the tables in docs/metrics.md. A name
- * missing there is a name the exporter does not promise: dashboards and alerts must not use it.
+ * Every metric name of the metric contract, read from the first column of docs/metrics.md's tables. A
+ * name missing there is a name the exporter does not promise: dashboards and alerts must not use it.
  */
 export const CONTRACT_METRIC_NAMES: ReadonlySet<string> = new Set(
   [
     ...readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8').matchAll(
-      /^\| `(deluge_[a-z0-9_]+)`/gm,
+      /^\|\s*`(deluge_[a-z0-9_]+)`\s*\|/gm,
     ),
   ].map((match) => match[1] as string),
 );
