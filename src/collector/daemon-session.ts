@@ -8,11 +8,11 @@ import { DelugeClient } from '../rpc/client.js';
 import { shortenForLog } from '../rpc/shorten.js';
 import type { DelugeClientOptions, RpcRequest, Settled } from '../rpc/types.js';
 import { buildBundle, joinAnswers, routeAnswers } from './bundle.js';
-import type { Answers, Collector, CollectorContext, DaemonFacts, Problem, Requests } from './collector.js';
+import type { Answers, Collector, CollectorContext, Requests } from './collector.js';
 import { enabledCollectors } from './collectors.js';
+import { deriveFamilies } from './derive.js';
 import { classifyEvent, eventFamily, SUBSCRIBED_EVENTS, type TorrentEventCounter } from './events.js';
 import { errorField, FailureLog } from './failure-log.js';
-import { checkFamilies } from './families.js';
 import { healthFamilies } from './health.js';
 import type { MetricFamily } from './types.js';
 
@@ -351,61 +351,35 @@ export class DaemonSession {
     trace: (entry: TraceEntry) => void,
   ): FetchResult {
     const now = this.#options.now ?? Date.now;
-    const families: MetricFamily[] = [];
-    const collectorSuccess: Record<string, boolean> = {};
-    const problems: (Problem & { collector: string })[] = [];
-    const taken = new Set<string>();
-    let facts: DaemonFacts = {};
-    let up = true;
-    for (const collector of this.#collectors) {
-      const answers = joinAnswers(first.get(collector.name), second.get(collector.name));
-      const collected = collector.collect(answers, ctx, this.#states.get(collector.name));
-      this.#states.set(collector.name, collected.state);
-      const own = collected.problems.map((problem) => ({ ...problem, collector: collector.name }));
-      let checked: MetricFamily[] = [];
-      try {
-        checked = checkFamilies(collected.families, taken);
-      } catch (error) {
-        const err = error instanceof Error ? error : new Error(String(error));
-        own.push({ collector: collector.name, error: err, message: err.message });
+    const answers = new Map(
+      this.#collectors.map((c) => [c.name, joinAnswers(first.get(c.name), second.get(c.name))] as const),
+    );
+    const derived = deriveFamilies(this.#collectors, this.#states, answers, ctx);
+    for (const [name, state] of derived.states) this.#states.set(name, state);
+    for (const outcome of derived.outcomes) {
+      for (const [reason, count] of Object.entries(outcome.skipped)) {
+        this.#options.exporterMetrics.itemsSkipped(this.name, outcome.collector, reason, count);
       }
-      // A failed call leaves what the collector could still derive; a failed check leaves nothing.
-      const ok = own.length === 0;
-      collectorSuccess[collector.name] = ok;
-      if (!ok && collector.required) up = false;
-      for (const family of checked) {
-        taken.add(family.name);
-        families.push(family);
-      }
-      problems.push(...own);
-      for (const [reason, count] of Object.entries(collected.skipped ?? {})) {
-        this.#options.exporterMetrics.itemsSkipped(this.name, collector.name, reason, count);
-      }
-      facts = { ...facts, ...collected.facts };
       trace({
         kind: 'collector',
         atMs: now(),
-        collector: collector.name,
-        ok,
-        problems: own.map((problem) => shortenForLog(problem.message)),
-        families: collected.families.map((family) => ({
+        collector: outcome.collector,
+        ok: outcome.ok,
+        problems: outcome.problems.map((problem) => shortenForLog(problem.message)),
+        families: outcome.derived.map((family) => ({
           name: shortenForLog(family.name, 200),
           samples: family.samples.length,
         })),
       });
     }
+    const { up, problems, facts } = derived;
     if (up) this.#failures.daemonAnswered(problems);
-    else
-      this.#failures.daemonFailed(
-        problems.find((p) => this.#isRequired(p.collector))?.error ?? problems[0]?.message,
-        problems,
-      );
-    const lastProblem = problems[0];
-    this.#noteUp(
-      up,
-      now(),
-      lastProblem === undefined ? undefined : (lastProblem.error ?? new Error(lastProblem.message)),
-    );
+    else {
+      const required = problems.find((problem) => this.#isRequired(problem.collector)) ?? problems[0];
+      this.#failures.daemonFailed(required?.error ?? required?.message, problems);
+    }
+    const [problem] = problems;
+    this.#noteUp(up, now(), problem === undefined ? undefined : (problem.error ?? new Error(problem.message)));
     this.#status = {
       ...this.#status,
       ...facts,
@@ -415,7 +389,7 @@ export class DaemonSession {
         : { libtorrentVersion: shortenForLog(facts.libtorrentVersion, 100) }),
       authLevel: this.#client.authLevel,
     };
-    return { families, collectorSuccess, up };
+    return { families: [...derived.families], collectorSuccess: derived.collectorSuccess, up };
   }
 
   #isRequired(collector: string): boolean {

@@ -1,0 +1,147 @@
+/**
+ * `npm run soak [-- --scrapes N --torrents T --concurrent C]`: the exporter under a long, steady load.
+ *
+ * 1. N (default 10,000) sequential `GET /metrics` of the real app against a fake daemon with T
+ *    (default 1,000) torrents in its own process; after a warm-up, RSS (after a full GC) and open file
+ *    descriptors are sampled every N/20 scrapes: each must stay within 10 % of its first sample.
+ * 2. C (default 200) concurrent `GET /metrics` while the daemon takes 1 s per status bundle: all 200,
+ *    and the daemon sees one status bundle at a time (the scrapes join the one in flight).
+ *
+ * Prints the measurements; exits 1 when a bound is broken. Results go in docs/reliability.md.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { configFromYaml } from '../test/support/config.js';
+import { startExporterApp } from '../test/support/exporter-app.js';
+import { startFakeDaemon } from '../test/support/fake-daemon.js';
+
+const { values } = parseArgs({
+  options: {
+    scrapes: { type: 'string', default: '10000' },
+    torrents: { type: 'string', default: '1000' },
+    concurrent: { type: 'string', default: '200' },
+  },
+});
+const scrapes = Number(values.scrapes);
+const torrentCount = Number(values.torrents);
+const concurrent = Number(values.concurrent);
+const FLAT_WITHIN = 0.1;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const failures: string[] = [];
+const check = (ok: boolean, what: string) => {
+  process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${what}\n`);
+  if (!ok) failures.push(what);
+};
+
+function configFor(port: number) {
+  return configFromYaml(
+    ['daemons:', '  - name: soak', `    port: ${port}`, '    username: admin', '    password: admin-secret'].join('\n'),
+  );
+}
+
+/** The fake daemon of the benchmarks, in its own process so its memory is not counted here. */
+async function startDaemonProcess(torrents: number) {
+  const script = join(import.meta.dirname, '..', 'bench', 'fake-daemon-process.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(torrents)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const [line] = await createInterface({ input: child.stdout })
+    [Symbol.asyncIterator]()
+    .next()
+    .then((r) => [r.value]);
+  const { port } = JSON.parse(String(line)) as { port: number };
+  return { port, stop: () => child.stdin.end() };
+}
+
+const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
+const openFds = () => readdirSync('/proc/self/fd').length;
+
+async function steadyScrapes(): Promise<void> {
+  const daemon = await startDaemonProcess(torrentCount);
+  const app = await startExporterApp(configFor(daemon.port));
+  const url = `${app.baseUrl}/metrics`;
+  const sampleEvery = Math.max(1, Math.floor(scrapes / 20));
+  const warmUp = sampleEvery * 2;
+  const samples: { scrape: number; rss: number; fds: number }[] = [];
+  const started = process.hrtime.bigint();
+  let notOk = 0;
+  for (let scrape = 1; scrape <= scrapes; scrape++) {
+    const response = await fetch(url);
+    const body = await response.text();
+    if (response.status !== 200 || !body.includes('deluge_up{daemon="soak"} 1')) notOk += 1;
+    if (scrape >= warmUp && scrape % sampleEvery === 0) {
+      gc();
+      samples.push({ scrape, rss: rssMiB(), fds: openFds() });
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await app.close();
+  daemon.stop();
+  const [first] = samples;
+  if (first === undefined) throw new Error('no samples: raise --scrapes');
+  const maxRss = Math.max(...samples.map((s) => s.rss));
+  const maxFds = Math.max(...samples.map((s) => s.fds));
+  process.stdout.write(
+    `${scrapes} scrapes of ${torrentCount} torrents in ${seconds.toFixed(0)} s (${((seconds / scrapes) * 1000).toFixed(1)} ms each)\n` +
+      `RSS after GC, MiB: ${samples.map((s) => s.rss.toFixed(0)).join(' ')}\n` +
+      `open fds: ${samples.map((s) => s.fds).join(' ')}\n`,
+  );
+  check(notOk === 0, `every scrape 200 with deluge_up 1 (${scrapes - notOk}/${scrapes})`);
+  check(
+    maxRss <= first.rss * (1 + FLAT_WITHIN),
+    `RSS flat within 10 %: ${first.rss.toFixed(0)} → max ${maxRss.toFixed(0)} MiB`,
+  );
+  check(maxFds <= first.fds * (1 + FLAT_WITHIN), `open fds flat within 10 %: ${first.fds} → max ${maxFds}`);
+}
+
+async function concurrentScrapes(): Promise<void> {
+  let outstanding = 0;
+  let mostOutstanding = 0;
+  let bundles = 0;
+  const daemon = await startFakeDaemon({
+    record: false,
+    handlers: {
+      'core.get_session_status': () => ({ 'net.recv_bytes': 1 }),
+      'core.get_torrents_status': async () => {
+        bundles += 1;
+        outstanding += 1;
+        mostOutstanding = Math.max(mostOutstanding, outstanding);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        outstanding -= 1;
+        return {};
+      },
+      'core.get_config_values': () => ({}),
+      'core.get_enabled_plugins': () => [],
+      'core.is_session_paused': () => false,
+      'core.get_libtorrent_version': () => '2.0.8.0',
+      'core.get_free_space': () => 1e12,
+    },
+  });
+  const app = await startExporterApp(configFor(daemon.port));
+  const url = `${app.baseUrl}/metrics`;
+  await fetch(url); // connect and log in first
+  const before = bundles;
+  const statuses = await Promise.all(Array.from({ length: concurrent }, () => fetch(url).then((r) => r.status)));
+  await app.close();
+  await daemon.close();
+  check(
+    statuses.every((status) => status === 200),
+    `${concurrent} concurrent /metrics all 200 (${statuses.filter((s) => s === 200).length})`,
+  );
+  check(
+    mostOutstanding === 1,
+    `at most one status bundle in flight (${mostOutstanding}); ${bundles - before} bundle(s) for ${concurrent} scrapes`,
+  );
+}
+
+await steadyScrapes();
+await concurrentScrapes();
+process.exit(failures.length === 0 ? 0 : 1);
