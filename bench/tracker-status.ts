@@ -26,6 +26,7 @@ import {
   type LoopbackTracker,
   refusedAnnounceUrl,
   startTracker,
+  stopAllTrackers,
   swarmReply,
 } from '../test/harness/tracker.js';
 import { configWithDaemons } from '../test/support/config.js';
@@ -225,7 +226,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await client.close();
-    await Promise.all(trackers.map((tracker) => tracker.close()));
+    await stopAllTrackers();
     await stopAllDaemons();
   }
 }

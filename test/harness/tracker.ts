@@ -52,6 +52,9 @@ export function swarmReply(intervalSeconds = 1800): AnnounceReply {
   };
 }
 
+/** Every tracker started by this process and not yet closed. */
+const running = new Set<LoopbackTracker>();
+
 /**
  * Loopback addresses handed out by this process: each tracker gets its own, so Deluge's
  * `tracker_host` (the address) tells them apart. 127.0.0.1 is the daemons'. Other processes may use
@@ -135,17 +138,25 @@ export async function startTracker(reply: AnnounceReply): Promise<LoopbackTracke
   });
   const host = nextLoopbackHost();
   const port = await listen(server, host);
-  return {
+  const tracker: LoopbackTracker = {
     host,
     port,
     announceUrl: `http://${host}:${port}/announce`,
     announces,
     close: () =>
       new Promise<void>((resolve) => {
+        running.delete(tracker);
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+  running.add(tracker);
+  return tracker;
+}
+
+/** Closes every tracker this process started; meant for `afterAll`. */
+export async function stopAllTrackers(): Promise<void> {
+  await Promise.all([...running].map((tracker) => tracker.close()));
 }
 
 /**

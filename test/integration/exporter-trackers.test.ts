@@ -11,6 +11,7 @@ import {
   type LoopbackTracker,
   refusedAnnounceUrl,
   startTracker,
+  stopAllTrackers,
   swarmReply,
 } from '../harness/tracker.js';
 import { startTransferPair, type TransferPair } from '../harness/transfer.js';
@@ -27,17 +28,9 @@ type Kind = (typeof KINDS)[number];
 
 type StatusView = Record<string, Record<string, unknown>>;
 
-const trackers: LoopbackTracker[] = [];
-
-async function tracker(reply: Parameters<typeof startTracker>[0]): Promise<LoopbackTracker> {
-  const started = await startTracker(reply);
-  trackers.push(started);
-  return started;
-}
-
 afterAll(async () => {
   await stopAllExporters();
-  await Promise.all(trackers.map((server) => server.close()));
+  await stopAllTrackers();
   await stopAllDaemons();
 });
 
@@ -65,10 +58,10 @@ describe('tracker errors against a real deluged and real loopback trackers', () 
   beforeAll(async () => {
     daemon = await startDaemon();
     client = await connectClient(daemon);
-    const unregistered = await tracker(failureReply('Unregistered torrent'));
-    const passkey = await tracker(failureReply('Invalid passkey'));
-    const foreign = await tracker(failureReply('Torrent non enregistré'));
-    const swarm = await tracker(swarmReply());
+    const unregistered = await startTracker(failureReply('Unregistered torrent'));
+    const passkey = await startTracker(failureReply('Invalid passkey'));
+    const foreign = await startTracker(failureReply('Torrent non enregistré'));
+    const swarm = await startTracker(swarmReply());
     const refused = await refusedAnnounceUrl();
     Object.assign(hosts, {
       unregistered: unregistered.host,
@@ -201,7 +194,7 @@ describe('per-tracker rates and active torrents during a real two-daemon transfe
 
   beforeAll(async () => {
     pair = await startTransferPair({ sizeBytes: 24 * 1024 * 1024, rateLimitKiB: 256 });
-    swarm = await tracker(swarmReply());
+    swarm = await startTracker(swarmReply());
     // The same tracker on both sides: tracker_host becomes its address on the seeder and the leecher.
     for (const client of [pair.seederClient, pair.leecherClient]) {
       await client.call(requests.core.setTorrentTrackers(pair.torrentId, [{ url: swarm.announceUrl, tier: 0 }]));

@@ -6,15 +6,8 @@ import { connectClient } from '../harness/clients.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
 import { addTorrent } from '../harness/deluge-calls.js';
 import { makeTorrent } from '../harness/torrent.js';
-import {
-  failureReply,
-  type LoopbackTracker,
-  refusedAnnounceUrl,
-  startTracker,
-  swarmReply,
-} from '../harness/tracker.js';
+import { failureReply, refusedAnnounceUrl, startTracker, stopAllTrackers, swarmReply } from '../harness/tracker.js';
 
-const trackers: LoopbackTracker[] = [];
 let daemon: DaemonHandle;
 let client: DelugeClient;
 
@@ -25,15 +18,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  await Promise.all(trackers.map((tracker) => tracker.close()));
+  await stopAllTrackers();
   await stopAllDaemons();
 });
-
-async function tracker(reply: Parameters<typeof startTracker>[0]): Promise<LoopbackTracker> {
-  const started = await startTracker(reply);
-  trackers.push(started);
-  return started;
-}
 
 /** Polls until every torrent's tracker_status is no longer empty or `Announce Sent`. */
 async function settledStatuses(ids: readonly string[], timeoutMs = 30_000): Promise<Record<string, string>> {
@@ -52,9 +39,9 @@ async function settledStatuses(ids: readonly string[], timeoutMs = 30_000): Prom
 
 describe('loopback tracker harness against a real deluged', () => {
   it('makes Deluge show the failure reason, a good announce, a refused connection and a TLS error', async () => {
-    const unregistered = await tracker(failureReply('Unregistered torrent'));
-    const passkey = await tracker(failureReply('Invalid passkey'));
-    const swarm = await tracker(swarmReply());
+    const unregistered = await startTracker(failureReply('Unregistered torrent'));
+    const passkey = await startTracker(failureReply('Invalid passkey'));
+    const swarm = await startTracker(swarmReply());
     const refused = await refusedAnnounceUrl();
     const hosts = [unregistered.host, passkey.host, swarm.host];
     expect(new Set(hosts).size).toBe(3);
