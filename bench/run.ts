@@ -1,82 +1,103 @@
 /**
- * Benchmarks, run with `npm run bench` (options: `--torrents 1000,10000,100000 --runs 5`).
+ * Benchmarks, run with `npm run bench` (see `--help`).
  *
  * 1. rencode decode and encode of a realistic `core.get_torrents_status` answer: this project's codec
  *    against the reference implementation Deluge itself runs (Debian's python3-rencode, Cython), same
  *    bytes, same machine, same run, each side in a fresh process (bench/codec-process.ts).
- * 2. A whole `/metrics` scrape (bundle over TLS to a protocol-level fake daemon, decode, derive,
- *    render the exposition text) for the same torrent counts, with the default per-torrent cap and
- *    with per-torrent series uncapped, plus the process's peak RSS. The fake daemon runs in its own
- *    process (bench/fake-daemon-process.ts), so its work is not charged to the exporter's CPU time;
- *    its answer time (deflating the answer) is still part of the wall-clock scrape time.
+ * 2. `/metrics` scrapes against a real `deluged` 2.0.3 filled with generated torrents, next to the
+ *    daemon's own answer to the same bundle (bench/real-daemon/).
+ * 3. Scrapes too large for a real daemon here, against fake daemons (bench/fake-daemon-rows.ts).
+ * 4. A plot (SVG) of scrape time and peak RSS against torrent count from 2 and 3.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { renderFamilies } from '../src/collector/exposition.js';
-import { createScraper } from '../src/collector/scraper.js';
-import { loadConfig } from '../src/config/load.js';
-import { ExporterMetrics } from '../src/exporter-metrics.js';
-import { createLogger } from '../src/logger.js';
 import { encode } from '../src/rpc/rencode.js';
+import { REPO_ROOT } from '../test/support/exporter-process.js';
+import { benchAgainstFakeDaemons, type FakeRowSpec, fakeDaemonTable } from './fake-daemon-rows.js';
 import { torrentsStatusAnswer } from './payload.js';
-import { median, positiveInteger } from './stats.js';
-
-/** Byte counts as kB below one megabyte, MB above. */
-function formatBytes(bytes: number): string {
-  return bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
-}
+import { benchmarkPlotSvg, type PlotPoint } from './plot.js';
+import { closeHttpAgent } from './real-daemon/exporter-probe.js';
+import { benchAgainstRealDaemon, type RowSpec, realDaemonTable } from './real-daemon/scrape-vs-daemon.js';
+import { formatBytes, positiveInteger } from './stats.js';
 
 const PYTHON = '/usr/bin/python3';
+const SECTIONS = ['codec', 'real', 'fake'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const HELP = `Usage: npm run bench -- [options]
+
+  --only LIST         sections to run, comma-separated: codec, real, fake (default: all)
+  --torrents LIST     codec payload sizes (default 1000,10000,100000)
+  --runs N            codec runs per size (default 5)
+  --scrape-runs N     measured scrapes per real-daemon row (default 20; 3 warm-up scrapes first)
+  --fake-runs N       measured scrapes per fake-daemon row (default 5)
+  --plot FILE         write the SVG plot there (default docs/benchmarks.svg; "" for none)
+  --smoke             tiny sizes and one or two runs: checks that every part still works (CI)
+  -h, --help
+
+The real-daemon section fills deluged once per size and keeps it in .cache/bench/ for later runs.
+`;
 
 const { values } = parseArgs({
   options: {
+    only: { type: 'string', default: SECTIONS.join(',') },
     torrents: { type: 'string', default: '1000,10000,100000' },
     runs: { type: 'string', default: '5' },
+    'scrape-runs': { type: 'string', default: '20' },
+    'fake-runs': { type: 'string', default: '5' },
+    plot: { type: 'string' },
+    smoke: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
-const counts = values.torrents.split(',').map((text) => positiveInteger('--torrents', text));
-const runs = positiveInteger('--runs', values.runs);
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const smoke = values.smoke;
+const sections = new Set(
+  values.only.split(',').map((name) => {
+    if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section "${name}"`);
+    return name as Section;
+  }),
+);
+const counts = smoke ? [100] : values.torrents.split(',').map((text) => positiveInteger('--torrents', text));
+const runs = smoke ? 1 : positiveInteger('--runs', values.runs);
+const scrapeRuns = smoke ? 2 : positiveInteger('--scrape-runs', values['scrape-runs']);
+const fakeRuns = smoke ? 1 : positiveInteger('--fake-runs', values['fake-runs']);
+const plotPath = values.plot ?? (smoke ? '' : join(REPO_ROOT, 'docs', 'benchmarks.svg'));
+
+const REAL_ROWS: readonly RowSpec[] = smoke
+  ? [
+      { torrents: 100, series: 'per-torrent' },
+      { torrents: 100, series: 'aggregates only' },
+    ]
+  : [
+      { torrents: 1000, series: 'per-torrent' },
+      { torrents: 1000, series: 'aggregates only' },
+      { torrents: 2000, series: 'per-torrent' },
+      { torrents: 2000, series: 'aggregates only' },
+      { torrents: 10_000, series: 'aggregates only' },
+      { torrents: 10_000, series: 'capped' },
+      { torrents: 10_000, series: 'uncapped' },
+    ];
+const FAKE_ROWS: readonly FakeRowSpec[] = smoke
+  ? [
+      { daemons: 1, torrents: 3000, series: 'capped' },
+      { daemons: 2, torrents: 100, series: 'capped' },
+    ]
+  : [
+      { daemons: 1, torrents: 100_000, series: 'capped' },
+      { daemons: 1, torrents: 100_000, series: 'aggregates only' },
+      { daemons: 50, torrents: 2000, series: 'capped' },
+    ];
 
 function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
-}
-
-/** Wall-clock and this process's CPU (user + system) milliseconds that `work` takes. */
-async function timeWallAndCpu(work: () => Promise<unknown>): Promise<{ wallMs: number; cpuMs: number }> {
-  const cpuBefore = process.cpuUsage();
-  const started = process.hrtime.bigint();
-  await work();
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const cpu = process.cpuUsage(cpuBefore);
-  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
-}
-
-/** A fake daemon serving `count` torrents in a child process, and the port it listens on. */
-async function startDaemonProcess(count: number): Promise<{ child: ChildProcess; port: number }> {
-  const script = join(import.meta.dirname, 'fake-daemon-process.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(count)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new Error(`fake daemon process exited early with code ${code}`)));
-  });
-  const firstLine = new Promise<string>((resolve) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-  });
-  const { port } = JSON.parse(await Promise.race([firstLine, exited])) as { port: number };
-  return { child, port };
-}
-
-async function stopDaemonProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.stdin?.end();
-  await exited;
 }
 
 interface CodecTimes {
@@ -147,59 +168,12 @@ function benchCodec(count: number): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-async function benchScrape(count: number, maxTorrents: number): Promise<string> {
-  const daemon = await startDaemonProcess(count);
-  const yaml = [
-    'daemons:',
-    '  - name: bench',
-    `    port: ${daemon.port}`,
-    '    username: admin',
-    '    password: admin-secret',
-    '    timeout_seconds: 300',
-    'per_torrent:',
-    `  max_torrents: ${maxTorrents}`,
-    'max_frame_bytes: 1073741824',
-  ].join('\n');
-  const config = loadConfig({
-    argvConfigPath: 'bench.yaml',
-    env: {},
-    readFile: () => yaml,
-    homedir: tmpdir(),
-    platform: process.platform,
-  });
-  const scraper = createScraper({
-    config,
-    logger: createLogger({ level: 'error' }),
-    exporterMetrics: new ExporterMetrics({ defaultMetrics: false }),
-  });
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 5);
-  try {
-    let bytes = 0;
-    const scrapeOnce = async (): Promise<void> => {
-      bytes = (await renderFamilies(await scraper.scrape({}))).length;
-    };
-    await scrapeOnce();
-    const wall: number[] = [];
-    const cpu: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const { wallMs, cpuMs } = await timeWallAndCpu(scrapeOnce);
-      wall.push(wallMs);
-      cpu.push(cpuMs);
-    }
-    const series = maxTorrents >= count ? 'all' : 'capped';
-    return `| ${count} | ${series} | ${median(wall).toFixed(0)} ms | ${median(cpu).toFixed(0)} ms | ${formatBytes(bytes)} | ${(peakRss / 2 ** 20).toFixed(0)} MiB |`;
-  } finally {
-    clearInterval(sampler);
-    await scraper.close();
-    await stopDaemonProcess(daemon.child);
-  }
-}
-
 const lines: string[] = [
-  `deluge-exporter benchmarks: node ${process.version}, ${runs} runs each, medians`,
+  `deluge-exporter benchmarks: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})`,
+];
+const codecLines = [
+  '',
+  `rencode, ${runs} runs each, medians`,
   '',
   'rencode of a core.get_torrents_status answer: this project vs python3-rencode (the Cython codec Deluge runs),',
   'same bytes, each in a fresh process; decode = loads(data, decode_utf8=True), encode = dumps of the decoded value;',
@@ -208,24 +182,74 @@ const lines: string[] = [
   '| torrents | payload | decode ours | decode python3-rencode | decode speed-up | encode ours | encode python3-rencode | encode speed-up |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
-for (const count of counts) {
-  progress(`codec, ${count} torrents`);
-  lines.push(benchCodec(count));
-}
-lines.push(
-  '',
-  'whole scrape: bundle over TLS to the fake daemon (its own process), decode, derive, render the exposition text',
-  '(scrape = wall clock including the daemon answering; exporter CPU = CPU time of the exporter process alone)',
-  '',
-  '| torrents | per-torrent series | scrape | exporter CPU | exposition | peak RSS |',
-  '| --- | --- | --- | --- | --- | --- |',
-);
-for (const count of counts) {
-  progress(`scrape, ${count} torrents, default cap`);
-  lines.push(await benchScrape(count, 2000));
-  if (count > 2000 && count <= 10_000) {
-    progress(`scrape, ${count} torrents, uncapped`);
-    lines.push(await benchScrape(count, count));
+if (sections.has('codec')) {
+  lines.push(...codecLines);
+  for (const count of counts) {
+    progress(`codec, ${count} torrents`);
+    lines.push(benchCodec(count));
   }
+}
+
+const plotPoints: PlotPoint[] = [];
+if (sections.has('real') || sections.has('fake')) {
+  progress('building dist/ (the exporter runs as shipped: plain node, no tsx)');
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+}
+const builtCli = join(REPO_ROOT, 'dist', 'cli.js');
+if (sections.has('real')) {
+  const results = await benchAgainstRealDaemon({
+    rows: REAL_ROWS,
+    runs: scrapeRuns,
+    warmups: smoke ? 1 : 3,
+    cacheRoot: join(REPO_ROOT, '.cache', 'bench'),
+    builtCli,
+    progress,
+  });
+  lines.push(
+    '',
+    `exporter scrape against a real deluged 2.0.3, side by side with the daemon's own answer to the same bundle, ${scrapeRuns} runs per row`,
+    '(wall = until the last byte; CPU = all threads of the process, from /proc; ratio, CPU = (daemon CPU + exporter CPU) / daemon CPU)',
+    '',
+    ...realDaemonTable(results),
+  );
+  for (const row of results) {
+    const series = row.series === 'aggregates only' || row.series === 'capped' ? 'aggregates' : 'per-torrent';
+    plotPoints.push(
+      {
+        series: `exporter scrape, ${series}`,
+        torrents: row.torrents,
+        timeMs: row.scrapeMedianMs,
+        rssMb: row.peakRssBytes / 1e6,
+      },
+      { series: `daemon's own answer, ${series}`, torrents: row.torrents, timeMs: row.daemonMedianMs },
+    );
+  }
+}
+if (sections.has('fake')) {
+  const results = await benchAgainstFakeDaemons(FAKE_ROWS, fakeRuns, builtCli, progress);
+  lines.push(
+    '',
+    `exporter scrape against fake daemons (their own processes), ${fakeRuns} runs per row, medians`,
+    '',
+    ...fakeDaemonTable(results),
+  );
+  for (const row of results) {
+    if (row.daemons !== 1) continue;
+    const series = 'aggregates';
+    plotPoints.push({
+      series: `exporter scrape, ${series} (fake daemon)`,
+      torrents: row.torrents,
+      timeMs: row.scrapeMedianMs,
+      rssMb: row.peakRssBytes / 1e6,
+    });
+  }
+}
+closeHttpAgent();
+if (plotPath !== '' && plotPoints.length > 0) {
+  writeFileSync(
+    plotPath,
+    benchmarkPlotSvg('deluge-exporter: scrape time and peak RSS against torrent count', plotPoints),
+  );
+  progress(`plot written to ${plotPath}`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -27,6 +27,13 @@ export interface StartDaemonOptions {
   port?: number;
   /** Which Deluge to run. Default: the one `$TEST_DELUGE_VERSION` selects (see deluge-versions.ts). */
   install?: DelugeInstall;
+  /**
+   * Use (and keep) this `-c` directory instead of a fresh temporary one, e.g. to start again on the
+   * torrents a previous daemon left there; `auth` and `core.conf` are rewritten, state is kept.
+   */
+  configDir?: string;
+  /** Further `core.conf` settings over the quiet ones (e.g. queue limits, `enabled_plugins`). */
+  coreConfig?: Readonly<Record<string, unknown>>;
 }
 
 /** A running (or stopped, restartable) `deluged` owned by the test process. */
@@ -125,6 +132,7 @@ class Daemon implements DaemonHandle {
     readonly accounts: readonly DaemonAccount[],
     readonly install: DelugeInstall,
     private readonly readyTimeoutMs: number,
+    private readonly keepFiles: boolean,
   ) {
     const admin = accounts.find((account) => account.level === 10);
     if (admin === undefined) throw new DaemonStartError('startDaemon needs at least one level-10 (admin) account');
@@ -212,6 +220,7 @@ class Daemon implements DaemonHandle {
   }
 
   removeFiles(): void {
+    if (this.keepFiles) return;
     rmSync(this.configDir, { recursive: true, force: true });
   }
 }
@@ -228,19 +237,21 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   const install = options.install ?? selectedInstall();
   const port = await allocatePort(options.port);
   const btPort = await allocatePort();
-  const configDir = mkdtempSync(join(daemonParentDir(install, tmpdir()), 'deluged-test-'));
+  const keepFiles = options.configDir !== undefined;
+  const configDir = options.configDir ?? mkdtempSync(join(daemonParentDir(install, tmpdir()), 'deluged-test-'));
   const dataDir = join(configDir, 'data');
-  await mkdir(dataDir);
+  await mkdir(dataDir, { recursive: true });
   const auth = accounts.map((account) => `${account.username}:${account.password}:${account.level}\n`).join('');
   writeFileSync(join(configDir, 'auth'), auth, { mode: 0o600 });
-  writeFileSync(join(configDir, 'core.conf'), delugeConfigFile(quietCoreConfig(btPort, dataDir)));
+  const coreConfig = { ...quietCoreConfig(btPort, dataDir), ...options.coreConfig };
+  writeFileSync(join(configDir, 'core.conf'), delugeConfigFile(coreConfig));
 
   let daemon: Daemon;
   try {
     const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
-    daemon = new Daemon(port, btPort, configDir, dataDir, accounts, install, readyTimeoutMs);
+    daemon = new Daemon(port, btPort, configDir, dataDir, accounts, install, readyTimeoutMs, keepFiles);
   } catch (error) {
-    rmSync(configDir, { recursive: true, force: true });
+    if (!keepFiles) rmSync(configDir, { recursive: true, force: true });
     throw error;
   }
   registry.add(daemon);

@@ -30,6 +30,8 @@ export interface StartExporterOptions {
    * as ready at its `listening` line, as `/readyz` then needs the caller's CA or credentials. Default `http`.
    */
   readonly scheme?: 'http' | 'https';
+  /** Run this built `cli.js` with plain `node` (no `tsx` loader in the process) instead of `src/cli.ts`. */
+  readonly builtCli?: string;
 }
 
 /** One JSON log line of the exporter. */
@@ -101,10 +103,9 @@ function parseLogLine(line: string): ExporterLogLine | undefined {
  */
 export async function startExporter(options: StartExporterOptions = {}): Promise<ExporterHandle> {
   const workDir = mkdtempSync(join(tmpdir(), 'deluge-exporter-test-'));
+  const entry = options.builtCli === undefined ? ['--import', 'tsx', CLI] : [options.builtCli];
   const args = [
-    '--import',
-    'tsx',
-    CLI,
+    ...entry,
     '--web.listen-address',
     '127.0.0.1:0',
     '--log.level',
@@ -176,7 +177,7 @@ export async function startExporter(options: StartExporterOptions = {}): Promise
   if (port === undefined || exitCode !== undefined || !(await ready(port))) {
     await stop();
     throw new ExporterStartError(
-      `exporter not ready (exit code ${String(exitCode)}, args ${args.slice(2).join(' ')})\n${output.slice(-4000)}`,
+      `exporter not ready (exit code ${String(exitCode)}, args ${args.slice(entry.length).join(' ')})\n${output.slice(-4000)}`,
     );
   }
   const url = `${options.scheme ?? 'http'}://127.0.0.1:${port}`;

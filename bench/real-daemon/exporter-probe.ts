@@ -1,0 +1,61 @@
+/**
+ * What one exporter process costs, read from Linux's /proc: CPU time summed over all its threads
+ * (nanosecond `schedstat`, so GC and libuv threads count too) and its peak resident set (`VmHWM`).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { Agent, get } from 'node:http';
+
+/** CPU nanoseconds the process `pid` has run so far, all threads. */
+export function cpuNanoseconds(pid: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // A thread that ended between listing and reading.
+    }
+  }
+  return total;
+}
+
+/** Peak resident set size of `pid` since it started, in bytes. */
+export function peakRssBytes(pid: number): number {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (match === null) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
+
+/** Keep-alive, like Prometheus: the TCP handshake is not part of a scrape. */
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+/**
+ * GETs `url` and resolves with the wall milliseconds until the last body byte, the body size and,
+ * with `keepBody`, the body.
+ */
+export function timedGet(
+  url: string,
+  { keepBody = false } = {},
+): Promise<{ ms: number; bytes: number; body?: string }> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    get(url, { agent }, (response) => {
+      let bytes = 0;
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (keepBody) chunks.push(chunk);
+      });
+      response.on('end', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        if (response.statusCode !== 200) reject(new Error(`GET ${url}: HTTP ${response.statusCode}`));
+        else resolve({ ms, bytes, ...(keepBody ? { body: Buffer.concat(chunks).toString('utf8') } : {}) });
+      });
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+/** Closes the keep-alive sockets so the bench process can exit. */
+export function closeHttpAgent(): void {
+  agent.destroy();
+}
