@@ -5,7 +5,7 @@
  * the real-daemon rows; CPU and peak RSS are the exporter process's own (/proc).
  */
 import type { ChildProcess } from 'node:child_process';
-import { startExporter } from '../test/support/exporter-process.js';
+import { type ExporterHandle, startExporter } from '../test/support/exporter-process.js';
 import { startFakeDaemonProcess, stopFakeDaemonProcess } from './fake-daemon-child.js';
 import { cpuNanoseconds, peakRssBytes, timedGet } from './real-daemon/exporter-probe.js';
 import { formatBytes, median } from './stats.js';
@@ -60,34 +60,40 @@ async function benchFakeRow(spec: FakeRowSpec, runs: number, builtCli: string): 
     });
     const exporter = await startExporter({ configYaml, builtCli, readyTimeoutMs: 120_000 });
     try {
-      const pid = exporter.pid;
-      if (pid === undefined) throw new Error('exporter process has no pid');
-      const wall: number[] = [];
-      const cpu: number[] = [];
-      const slowest: number[] = [];
-      let expositionBytes = 0;
-      for (let run = -1; run < runs; run++) {
-        const cpuBefore = cpuNanoseconds(pid);
-        const answer = await timedGet(`${exporter.url}/metrics`, { keepBody: true });
-        if (run < 0) continue; // warm-up: learns save paths and the cap
-        cpu.push((cpuNanoseconds(pid) - cpuBefore) / 1e6);
-        wall.push(answer.ms);
-        slowest.push(slowestDaemonMs(answer.body ?? ''));
-        expositionBytes = answer.bytes;
-      }
-      return {
-        ...spec,
-        scrapeMedianMs: median(wall),
-        cpuMedianMs: median(cpu),
-        slowestDaemonMs: median(slowest),
-        peakRssBytes: peakRssBytes(pid),
-        expositionBytes,
-      };
+      return await measure(exporter);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; exporter output:\n${exporter.output().slice(-3000)}`);
     } finally {
       await exporter.stop();
     }
   } finally {
     await Promise.all(children.map(stopFakeDaemonProcess));
+  }
+
+  async function measure(exporter: ExporterHandle): Promise<FakeRowResult> {
+    const pid = exporter.pid;
+    if (pid === undefined) throw new Error('exporter process has no pid');
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    const slowest: number[] = [];
+    let expositionBytes = 0;
+    for (let run = -1; run < runs; run++) {
+      const cpuBefore = cpuNanoseconds(pid);
+      const answer = await timedGet(`${exporter.url}/metrics`, { keepBody: true });
+      if (run < 0) continue; // warm-up: learns save paths and the cap
+      cpu.push((cpuNanoseconds(pid) - cpuBefore) / 1e6);
+      wall.push(answer.ms);
+      slowest.push(slowestDaemonMs(answer.body ?? ''));
+      expositionBytes = answer.bytes;
+    }
+    return {
+      ...spec,
+      scrapeMedianMs: median(wall),
+      cpuMedianMs: median(cpu),
+      slowestDaemonMs: median(slowest),
+      peakRssBytes: peakRssBytes(pid),
+      expositionBytes,
+    };
   }
 }
 

@@ -36,6 +36,8 @@ const HELP = `Usage: npm run bench -- [options]
   --scrape-runs N     measured scrapes per real-daemon row (default 20; 3 warm-up scrapes first)
   --fake-runs N       measured scrapes per fake-daemon row (default 5)
   --plot FILE         write the SVG plot there (default docs/benchmarks.svg; "" for none)
+  --compare CLI       also time this other build (e.g. of main) side by side in the real-daemon rows:
+                      its rows say "before", this tree's "after"
   --smoke             tiny sizes and one or two runs: checks that every part still works (CI)
   -h, --help
 
@@ -50,6 +52,7 @@ const { values } = parseArgs({
     'scrape-runs': { type: 'string', default: '20' },
     'fake-runs': { type: 'string', default: '5' },
     plot: { type: 'string' },
+    compare: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -168,9 +171,12 @@ function benchCodec(count: number): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-const lines: string[] = [
-  `deluge-exporter benchmarks: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})`,
-];
+/** Output goes out section by section, so a failure late in a long run keeps what was measured. */
+function print(...lines: readonly string[]): void {
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+print(`deluge-exporter benchmarks: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})`);
 const codecLines = [
   '',
   `rencode, ${runs} runs each, medians`,
@@ -183,10 +189,10 @@ const codecLines = [
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
 if (sections.has('codec')) {
-  lines.push(...codecLines);
+  print(...codecLines);
   for (const count of counts) {
     progress(`codec, ${count} torrents`);
-    lines.push(benchCodec(count));
+    print(benchCodec(count));
   }
 }
 
@@ -202,17 +208,20 @@ if (sections.has('real')) {
     runs: scrapeRuns,
     warmups: smoke ? 1 : 3,
     cacheRoot: join(REPO_ROOT, '.cache', 'bench'),
-    builtCli,
+    exporters: [
+      ...(values.compare === undefined ? [] : [{ label: 'before', cli: values.compare }]),
+      { label: values.compare === undefined ? 'this tree' : 'after', cli: builtCli },
+    ],
     progress,
   });
-  lines.push(
+  print(
     '',
     `exporter scrape against a real deluged 2.0.3, side by side with the daemon's own answer to the same bundle, ${scrapeRuns} runs per row`,
     '(wall = until the last byte; CPU = all threads of the process, from /proc; ratio, CPU = (daemon CPU + exporter CPU) / daemon CPU)',
     '',
     ...realDaemonTable(results),
   );
-  for (const row of results) {
+  for (const row of results.filter((result) => result.exporter !== 'before')) {
     const series = row.series === 'aggregates only' || row.series === 'capped' ? 'aggregates' : 'per-torrent';
     plotPoints.push(
       {
@@ -227,7 +236,7 @@ if (sections.has('real')) {
 }
 if (sections.has('fake')) {
   const results = await benchAgainstFakeDaemons(FAKE_ROWS, fakeRuns, builtCli, progress);
-  lines.push(
+  print(
     '',
     `exporter scrape against fake daemons (their own processes), ${fakeRuns} runs per row, medians`,
     '',
@@ -252,4 +261,3 @@ if (plotPath !== '' && plotPoints.length > 0) {
   );
   progress(`plot written to ${plotPath}`);
 }
-process.stdout.write(`${lines.join('\n')}\n`);

@@ -8,7 +8,7 @@
  * first; the exporter's CPU is read from /proc over its `/metrics` request, its peak RSS at the end.
  */
 import type { DaemonHandle } from '../../test/harness/daemon.js';
-import { startExporter } from '../../test/support/exporter-process.js';
+import { type ExporterHandle, startExporter } from '../../test/support/exporter-process.js';
 import { formatBytes, median, quantile } from '../stats.js';
 import { BareClient, bundleFrame, checkBundleAnswered } from './bare-client.js';
 import { steadyStateBundles } from './bundle.js';
@@ -24,6 +24,8 @@ export interface RowSpec {
 }
 
 export interface RowResult extends RowSpec {
+  /** Label of the exporter build (see {@link ExporterBuild}). */
+  readonly exporter: string;
   readonly daemonMedianMs: number;
   readonly daemonP95Ms: number;
   /** CPU time of deluged answering the bundle (bare client). */
@@ -35,12 +37,19 @@ export interface RowResult extends RowSpec {
   readonly expositionBytes: number;
 }
 
+/** A built exporter (`dist/cli.js` of some commit) and how the tables name it. */
+export interface ExporterBuild {
+  readonly label: string;
+  readonly cli: string;
+}
+
 export interface RealBenchOptions {
   readonly rows: readonly RowSpec[];
   readonly runs: number;
   readonly warmups: number;
   readonly cacheRoot: string;
-  readonly builtCli: string;
+  /** Builds timed side by side in the same runs (e.g. before and after a change). */
+  readonly exporters: readonly ExporterBuild[];
   readonly progress: (line: string) => void;
 }
 
@@ -68,66 +77,78 @@ function configYaml(daemon: DaemonHandle, spec: RowSpec): string {
   });
 }
 
-async function benchRow(daemon: DaemonHandle, spec: RowSpec, options: RealBenchOptions): Promise<RowResult> {
+interface Timing {
+  readonly ms: number;
+  readonly cpuMs: number;
+}
+
+/** Samples of one side of a row: the daemon, or one exporter build. */
+class Side {
+  readonly wallMs: number[] = [];
+  readonly cpuMs: number[] = [];
+  expositionBytes = 0;
+
+  constructor(readonly time: () => Promise<Timing & { bytes?: number }>) {}
+
+  async measure(record: boolean): Promise<void> {
+    const timing = await this.time();
+    if (!record) return;
+    this.wallMs.push(timing.ms);
+    this.cpuMs.push(timing.cpuMs);
+    this.expositionBytes = timing.bytes ?? 0;
+  }
+}
+
+async function benchRow(daemon: DaemonHandle, spec: RowSpec, options: RealBenchOptions): Promise<RowResult[]> {
   const yaml = configYaml(daemon, spec);
   const bundles = await steadyStateBundles(yaml);
   const bare = await BareClient.connect(daemon.host, daemon.port, BENCH_ACCOUNT.username, BENCH_ACCOUNT.password);
-  const exporter = await startExporter({ configYaml: yaml, builtCli: options.builtCli });
+  const exporters: ExporterHandle[] = [];
   try {
+    for (const build of options.exporters)
+      exporters.push(await startExporter({ configYaml: yaml, builtCli: build.cli }));
     for (const bundle of bundles) await checkBundleAnswered(bare, bundle);
     const frames = bundles.map((bundle) => ({ frame: bundleFrame(bundle), answers: bundle.length }));
-    const pid = exporter.pid;
     const daemonPid = daemon.pid;
-    if (pid === undefined || daemonPid === undefined) throw new Error('exporter or daemon process has no pid');
-    const url = `${exporter.url}/metrics`;
-    const timeDaemon = async (): Promise<{ ms: number; cpuMs: number }> => {
+    if (daemonPid === undefined) throw new Error('daemon process has no pid');
+    const daemonSide = new Side(async () => {
       const cpuBefore = cpuNanoseconds(daemonPid);
       let ms = 0;
       for (const { frame, answers } of frames) ms += await bare.timeAnswers(frame, answers);
       return { ms, cpuMs: (cpuNanoseconds(daemonPid) - cpuBefore) / 1e6 };
-    };
-    let expositionBytes = 0;
-    const timeExporter = async (): Promise<{ ms: number; cpuMs: number }> => {
-      const cpuBefore = cpuNanoseconds(pid);
-      const { ms, bytes } = await timedGet(url);
-      expositionBytes = bytes;
-      return { ms, cpuMs: (cpuNanoseconds(pid) - cpuBefore) / 1e6 };
-    };
-    for (let i = 0; i < options.warmups; i++) {
-      await timeDaemon();
-      await timeExporter();
+    });
+    const exporterSides = exporters.map((exporter) => {
+      const pid = exporter.pid;
+      if (pid === undefined) throw new Error('exporter process has no pid');
+      return new Side(async () => {
+        const cpuBefore = cpuNanoseconds(pid);
+        const { ms, bytes } = await timedGet(`${exporter.url}/metrics`);
+        return { ms, bytes, cpuMs: (cpuNanoseconds(pid) - cpuBefore) / 1e6 };
+      });
+    });
+    const sides = [daemonSide, ...exporterSides];
+    for (let run = -options.warmups; run < options.runs; run++) {
+      // A rotating order, so a slow phase of the shared machine does not always hit the same side.
+      const first = ((run % sides.length) + sides.length) % sides.length;
+      for (let offset = 0; offset < sides.length; offset++) {
+        await sides[(first + offset) % sides.length]?.measure(run >= 0);
+      }
     }
-    const daemonMs: number[] = [];
-    const daemonCpuMs: number[] = [];
-    const scrapeMs: number[] = [];
-    const cpuMs: number[] = [];
-    const recordDaemon = async (): Promise<void> => {
-      const answer = await timeDaemon();
-      daemonMs.push(answer.ms);
-      daemonCpuMs.push(answer.cpuMs);
-    };
-    for (let run = 0; run < options.runs; run++) {
-      // Alternating order, so a slow phase of the shared machine does not always hit the same side.
-      if (run % 2 === 0) await recordDaemon();
-      const scrape = await timeExporter();
-      scrapeMs.push(scrape.ms);
-      cpuMs.push(scrape.cpuMs);
-      if (run % 2 === 1) await recordDaemon();
-    }
-    return {
+    return exporterSides.map((side, index) => ({
       ...spec,
-      daemonMedianMs: median(daemonMs),
-      daemonP95Ms: quantile(daemonMs, 0.95),
-      daemonCpuMedianMs: median(daemonCpuMs),
-      scrapeMedianMs: median(scrapeMs),
-      scrapeP95Ms: quantile(scrapeMs, 0.95),
-      cpuMedianMs: median(cpuMs),
-      peakRssBytes: peakRssBytes(pid),
-      expositionBytes,
-    };
+      exporter: options.exporters[index]?.label ?? '',
+      daemonMedianMs: median(daemonSide.wallMs),
+      daemonP95Ms: quantile(daemonSide.wallMs, 0.95),
+      daemonCpuMedianMs: median(daemonSide.cpuMs),
+      scrapeMedianMs: median(side.wallMs),
+      scrapeP95Ms: quantile(side.wallMs, 0.95),
+      cpuMedianMs: median(side.cpuMs),
+      peakRssBytes: peakRssBytes(exporters[index]?.pid as number),
+      expositionBytes: side.expositionBytes,
+    }));
   } finally {
     bare.close();
-    await exporter.stop();
+    await Promise.all(exporters.map((exporter) => exporter.stop()));
   }
 }
 
@@ -141,7 +162,7 @@ export async function benchAgainstRealDaemon(options: RealBenchOptions): Promise
     try {
       for (const spec of options.rows.filter((row) => row.torrents === torrents)) {
         options.progress(`scrape vs daemon: ${torrents} torrents, ${spec.series}`);
-        results.push(await benchRow(daemon, spec, options));
+        results.push(...(await benchRow(daemon, spec, options)));
       }
     } finally {
       await daemon.stop();
@@ -153,14 +174,18 @@ export async function benchAgainstRealDaemon(options: RealBenchOptions): Promise
 /** The Markdown table of `results`. */
 export function realDaemonTable(results: readonly RowResult[]): string[] {
   const ms = (value: number): string => `${value.toFixed(1)} ms`;
+  const builds = new Set(results.map((row) => row.exporter)).size > 1;
   const lines = [
-    '| torrents | series | daemon answer, wall (median / p95) | exporter scrape, wall (median / p95) | ratio, wall | daemon CPU | exporter CPU | ratio, CPU | exporter peak RSS | exposition |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| torrents | series |' +
+      (builds ? ' exporter |' : '') +
+      ' daemon answer, wall (median / p95) | exporter scrape, wall (median / p95) | ratio, wall | daemon CPU | exporter CPU | ratio, CPU | exporter peak RSS | exposition |',
+    `| --- | --- |${builds ? ' --- |' : ''} --- | --- | --- | --- | --- | --- | --- | --- |`,
   ];
   for (const row of results) {
     const cells = [
       row.torrents,
       row.series,
+      ...(builds ? [row.exporter] : []),
       `${ms(row.daemonMedianMs)} / ${ms(row.daemonP95Ms)}`,
       `${ms(row.scrapeMedianMs)} / ${ms(row.scrapeP95Ms)}`,
       `${(row.scrapeMedianMs / row.daemonMedianMs).toFixed(2)}×`,
