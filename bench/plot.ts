@@ -12,7 +12,7 @@ export interface PlotPoint {
   readonly rssMb?: number;
 }
 
-const WIDTH = 960;
+const WIDTH = 1010;
 const HEIGHT = 400;
 const PANEL_WIDTH = 400;
 const PANEL_HEIGHT = 260;
@@ -100,7 +100,7 @@ export function benchmarkPlotSvg(title: string, points: readonly PlotPoint[]): s
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     `<text x="${WIDTH / 2}" y="16" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
     ...panelSvg({ title: 'scrape time (median)', unit: 'ms', left: 80, value: (p) => p.timeMs }, points, series),
-    ...panelSvg({ title: 'exporter peak RSS', unit: 'MB', left: 530, value: (p) => p.rssMb }, points, series),
+    ...panelSvg({ title: 'exporter peak RSS', unit: 'MB', left: 580, value: (p) => p.rssMb }, points, series),
     ...legend,
     '</svg>',
     '',

@@ -36,6 +36,9 @@ const HELP = `Usage: npm run bench -- [options]
   --scrape-runs N     measured scrapes per real-daemon row (default 20; 3 warm-up scrapes first)
   --fake-runs N       measured scrapes per fake-daemon row (default 5)
   --plot FILE         write the SVG plot there (default docs/benchmarks.svg; "" for none)
+  --rows LIST         real-daemon rows instead of the default ones, e.g. 1000:per-torrent,10000:uncapped
+                      (series: per-torrent, aggregates-only, capped, uncapped)
+  --cli CLI           time this built cli.js instead of building dist/ from this tree
   --compare CLI       also time this other build (e.g. of main) side by side in the real-daemon rows:
                       its rows say "before", this tree's "after"
   --smoke             tiny sizes and one or two runs: checks that every part still works (CI)
@@ -53,6 +56,8 @@ const { values } = parseArgs({
     'fake-runs': { type: 'string', default: '5' },
     plot: { type: 'string' },
     compare: { type: 'string' },
+    cli: { type: 'string' },
+    rows: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -74,20 +79,36 @@ const scrapeRuns = smoke ? 2 : positiveInteger('--scrape-runs', values['scrape-r
 const fakeRuns = smoke ? 1 : positiveInteger('--fake-runs', values['fake-runs']);
 const plotPath = values.plot ?? (smoke ? '' : join(REPO_ROOT, 'docs', 'benchmarks.svg'));
 
-const REAL_ROWS: readonly RowSpec[] = smoke
-  ? [
-      { torrents: 100, series: 'per-torrent' },
-      { torrents: 100, series: 'aggregates only' },
-    ]
-  : [
-      { torrents: 1000, series: 'per-torrent' },
-      { torrents: 1000, series: 'aggregates only' },
-      { torrents: 2000, series: 'per-torrent' },
-      { torrents: 2000, series: 'aggregates only' },
-      { torrents: 10_000, series: 'aggregates only' },
-      { torrents: 10_000, series: 'capped' },
-      { torrents: 10_000, series: 'uncapped' },
-    ];
+const SERIES: Readonly<Record<string, RowSpec['series']>> = {
+  'per-torrent': 'per-torrent',
+  'aggregates-only': 'aggregates only',
+  capped: 'capped',
+  uncapped: 'uncapped',
+};
+function parseRow(text: string): RowSpec {
+  const [torrents = '', series = ''] = text.split(':');
+  const mode = SERIES[series];
+  if (mode === undefined) throw new Error(`--rows: unknown series "${series}" in "${text}"`);
+  return { torrents: positiveInteger('--rows', torrents), series: mode };
+}
+
+const REAL_ROWS: readonly RowSpec[] =
+  values.rows !== undefined
+    ? values.rows.split(',').map(parseRow)
+    : smoke
+      ? [
+          { torrents: 100, series: 'per-torrent' },
+          { torrents: 100, series: 'aggregates only' },
+        ]
+      : [
+          { torrents: 1000, series: 'per-torrent' },
+          { torrents: 1000, series: 'aggregates only' },
+          { torrents: 2000, series: 'per-torrent' },
+          { torrents: 2000, series: 'aggregates only' },
+          { torrents: 10_000, series: 'aggregates only' },
+          { torrents: 10_000, series: 'capped' },
+          { torrents: 10_000, series: 'uncapped' },
+        ];
 const FAKE_ROWS: readonly FakeRowSpec[] = smoke
   ? [
       { daemons: 1, torrents: 3000, series: 'capped' },
@@ -96,7 +117,8 @@ const FAKE_ROWS: readonly FakeRowSpec[] = smoke
   : [
       { daemons: 1, torrents: 100_000, series: 'capped' },
       { daemons: 1, torrents: 100_000, series: 'aggregates only' },
-      { daemons: 50, torrents: 2000, series: 'capped' },
+      // Not per-torrent: 50 × 2,000 torrents of per-torrent series are a 150 MB exposition per scrape.
+      { daemons: 50, torrents: 2000, series: 'aggregates only' },
     ];
 
 function progress(message: string): void {
@@ -197,11 +219,11 @@ if (sections.has('codec')) {
 }
 
 const plotPoints: PlotPoint[] = [];
-if (sections.has('real') || sections.has('fake')) {
+if ((sections.has('real') || sections.has('fake')) && values.cli === undefined) {
   progress('building dist/ (the exporter runs as shipped: plain node, no tsx)');
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
-const builtCli = join(REPO_ROOT, 'dist', 'cli.js');
+const builtCli = values.cli ?? join(REPO_ROOT, 'dist', 'cli.js');
 if (sections.has('real')) {
   const results = await benchAgainstRealDaemon({
     rows: REAL_ROWS,
