@@ -97,6 +97,7 @@ export function benchmarkPlotSvg(title: string, points: readonly PlotPoint[]): s
   const height = Math.max(HEIGHT, legendTop + Math.ceil(series.length / 2) * 18 + 10);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     `<text x="${WIDTH / 2}" y="16" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
     ...panelSvg({ title: 'scrape time (median)', unit: 'ms', left: 80, value: (p) => p.timeMs }, points, series),
