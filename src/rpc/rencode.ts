@@ -15,6 +15,8 @@
  *   `core.get_auth_levels_mappings`). On encode, plain objects and `Map`s both become dicts.
  */
 
+import { canHaveFactory, type DictFactory, factoryFor, MAX_SHAPE_KEYS, MIN_SHAPE_KEYS } from './dict-shapes.js';
+
 /** A decoded rencode value. See the module documentation for the Python ⇄ JS mapping. */
 export type RencodeValue =
   | null
@@ -501,6 +503,17 @@ function sameAscii(text: string, buf: Buffer, start: number): boolean {
   return true;
 }
 
+/** The keys of a dict, in wire order, and the factory that builds dicts with exactly these keys. */
+interface DictShape {
+  readonly keys: readonly string[];
+  /** The keys are printable ASCII and not `__proto__`: a factory may be made and keys predicted. */
+  readonly eligible: boolean;
+  factory: DictFactory | undefined;
+}
+
+/** New dict factories one decode may compile. */
+const MAX_COMPILES_PER_DECODE = 4;
+
 const keyCache = new StringCache(true);
 const valueCache = new StringCache(false);
 
@@ -514,6 +527,14 @@ class Reader {
   private readonly view: DataView;
   private readonly maxDepth: number;
   private readonly maxEntries: number;
+  /** Keys and values of the dicts being decoded, innermost on top (see {@link dict}). */
+  private readonly scratchKeys: string[] = [];
+  private readonly scratchValues: RencodeValue[] = [];
+  private scratchTop = 0;
+  /** Per depth, the keys of the last dict of 6–64 entries decoded there. */
+  private readonly shapes: (DictShape | undefined)[] = [];
+  /** Factories this answer may still compile (hostile input must not compile one per dict). */
+  private compilesLeft = MAX_COMPILES_PER_DECODE;
   /** What is left of the budget; each goes below zero only on the way to throwing. */
   private valuesLeft: number;
   private containersLeft: number;
@@ -667,7 +688,7 @@ class Reader {
   }
 
   /** A dict key: like {@link value}, with a shortcut for the short fixed-length strings keys nearly always are. */
-  private key(depth: number): RencodeValue {
+  private key(depth: number, predicted: string | undefined): RencodeValue {
     const at = this.pos;
     if (at < this.end) {
       const length = this.buf[at]! - STR_FIXED_START;
@@ -675,6 +696,10 @@ class Reader {
         if (--this.valuesLeft < 0) throw this.overLimit('maxValues', at, 'values');
         this.chargeString(length, at);
         this.pos = at + 1 + length;
+        // The same key as the previous dict's at this position (ASCII): no hashing, no look-up.
+        if (predicted !== undefined && predicted.length === length && sameAscii(predicted, this.buf, at + 1)) {
+          return predicted;
+        }
         return keyCache.get(this.buf, at + 1, length);
       }
     }
@@ -731,12 +756,57 @@ class Reader {
    */
   private dict(count: number, start: number, depth: number): RencodeDict | Map<RencodeValue, RencodeValue> {
     const inner = this.enter(depth, start, count);
+    // Keys and values go on the scratch stack first (nested dicts stack above them), so that a dict
+    // whose keys repeat the previous one's at this depth is built in one step by its shape's factory.
+    const base = this.scratchTop;
+    const shape = this.shapes[depth];
+    const predicted = shape?.eligible ? shape.keys : undefined;
+    let n = 0;
+    for (; count < 0 ? !this.atTerminator() : n < count; n++) {
+      if (count < 0) this.checkEntries(n, start);
+      const key = this.key(inner, predicted?.[n]);
+      if (typeof key !== 'string') {
+        const dict = this.plainDict(base, n);
+        this.scratchTop = base;
+        return this.mapRest(dict, key, count < 0 ? -1 : count - n - 1, inner, start, n);
+      }
+      this.scratchKeys[base + n] = key;
+      this.scratchTop = base + n + 1;
+      this.scratchValues[base + n] = this.value(inner);
+    }
+    const dict = this.build(base, n, depth, shape);
+    this.scratchTop = base;
+    return dict;
+  }
+
+  /** The dict of the `n` scratch entries from `base`: by its shape's factory when it has one. */
+  private build(base: number, n: number, depth: number, shape: DictShape | undefined): RencodeDict {
+    if (n < MIN_SHAPE_KEYS || n > MAX_SHAPE_KEYS) return this.plainDict(base, n);
+    if (shape !== undefined && shape.keys.length === n && this.sameKeys(shape.keys, base)) {
+      if (shape.factory === undefined && shape.eligible) {
+        shape.factory = factoryFor(shape.keys, this.compilesLeft > 0);
+        if (shape.factory !== undefined) this.compilesLeft -= 1;
+      }
+      if (shape.factory !== undefined) return shape.factory(this.scratchValues, base);
+    } else {
+      const keys = this.scratchKeys.slice(base, base + n);
+      this.shapes[depth] = { keys, eligible: canHaveFactory(keys), factory: undefined };
+    }
+    return this.plainDict(base, n);
+  }
+
+  private sameKeys(keys: readonly string[], base: number): boolean {
+    const scratch = this.scratchKeys;
+    for (let i = 0; i < keys.length; i++) if (scratch[base + i] !== keys[i]) return false;
+    return true;
+  }
+
+  /** The dict of the `n` scratch entries from `base`, property by property. */
+  private plainDict(base: number, n: number): RencodeDict {
     const dict: RencodeDict = {};
-    for (let i = 0; count < 0 ? !this.atTerminator() : i < count; i++) {
-      if (count < 0) this.checkEntries(i, start);
-      const key = this.key(inner);
-      if (typeof key !== 'string') return this.mapRest(dict, key, count < 0 ? -1 : count - i - 1, inner, start, i);
-      const item = this.value(inner);
+    for (let i = base; i < base + n; i++) {
+      const key = this.scratchKeys[i]!;
+      const item = this.scratchValues[i]!;
       if (key === '__proto__') {
         Object.defineProperty(dict, key, { value: item, writable: true, enumerable: true, configurable: true });
       } else {
@@ -764,7 +834,7 @@ class Reader {
     map.set(firstKey, this.value(depth));
     for (let i = done + 1; remaining < 0 ? !this.atTerminator() : i <= done + remaining; i++) {
       if (remaining < 0) this.checkEntries(i, start);
-      const key = this.key(depth);
+      const key = this.key(depth, undefined);
       map.set(key, this.value(depth));
     }
     return map;
