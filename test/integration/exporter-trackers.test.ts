@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { requests } from '../../src/rpc/api.js';
 import type { DelugeClient } from '../../src/rpc/client.js';
 import { connectClient } from '../harness/clients.js';
@@ -22,6 +24,7 @@ import {
   stopAllExporters,
 } from '../support/exporter-process.js';
 import { findSamples, type ParsedExposition, sampleValue } from '../support/exposition.js';
+import { multiTargetConfig, type PrometheusHandle, startPrometheus, type VectorSample } from '../support/prometheus.js';
 
 const KINDS = ['unregistered', 'unauthorized', 'unreachable', 'other'] as const;
 type Kind = (typeof KINDS)[number];
@@ -45,6 +48,35 @@ function errorCounts(exposition: ParsedExposition, daemon: string, tracker: stri
   return Object.fromEntries(
     KINDS.map((kind) => [kind, sampleValue(exposition, 'deluge_torrents_tracker_errors', { daemon, tracker, kind })]),
   ) as Record<Kind, number>;
+}
+
+const DASHBOARD = new URL('../../grafana/dashboards/deluge-overview.json', import.meta.url);
+const ALERTS = new URL('../../grafana/alerts/deluge-alerts.yaml', import.meta.url);
+
+/** The dashboard's variables as a user with one job and every instance and daemon selected sets them. */
+function resolveVariables(expr: string): string {
+  return expr.replaceAll('$job', 'deluge-exporter').replaceAll('$instance', '.+').replaceAll('$daemon', '.+');
+}
+
+function sameItems(actual: readonly string[], expected: readonly string[]): boolean {
+  return JSON.stringify([...actual].sort()) === JSON.stringify([...expected].sort());
+}
+
+/** Polls `promql` until `accept` holds; the last answer is in the error otherwise. */
+async function queryUntil(
+  prometheus: PrometheusHandle,
+  promql: string,
+  accept: (result: VectorSample[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<VectorSample[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: VectorSample[] = [];
+  while (Date.now() < deadline) {
+    last = await prometheus.query(promql);
+    if (accept(last)) return last;
+    await sleep(500);
+  }
+  throw new Error(`${promql}: last answer ${JSON.stringify(last)}`);
 }
 
 describe('tracker errors against a real deluged and real loopback trackers', () => {
@@ -183,6 +215,63 @@ describe('tracker errors against a real deluged and real loopback trackers', () 
       const rates = findSamples(exposition, `deluge_tracker_${direction}_rate_bytes_per_second`, { daemon: DAEMON });
       expect(rates).toHaveLength(6);
       expect(rates.every((sample) => sample.value === 0)).toBe(true);
+    }
+  });
+
+  it("gives the dashboard's tracker row and the tracker alerts their answers through a real Prometheus", async () => {
+    const prometheus = await startPrometheus(multiTargetConfig(`127.0.0.1:${exporter.port}`, []));
+    try {
+      const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+        panels: { title: string; targets?: { expr: string }[] }[];
+      };
+      const panelQuery = (title: string) =>
+        resolveVariables(dashboard.panels.find((panel) => panel.title === title)?.targets?.[0]?.expr ?? '');
+      const alertExpr = (name: string) =>
+        (parse(readFileSync(ALERTS, 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups
+          .flatMap((group) => group.rules)
+          .find((rule) => rule.alert === name)?.expr ?? '';
+      const key = (sample: VectorSample, labels: readonly string[]) =>
+        `${labels.map((label) => sample.metric[label]).join(' ')} = ${sample.value}`;
+      const settledAnswer = async (promql: string, labels: readonly string[], expected: readonly string[]) =>
+        queryUntil(prometheus, promql, (result) =>
+          sameItems(
+            result.map((s) => key(s, labels)),
+            expected,
+          ),
+        );
+
+      await settledAnswer(
+        panelQuery('Tracker errors by kind'),
+        ['tracker', 'kind'],
+        [
+          `${hosts.unregistered} unregistered = 2`,
+          `${hosts.unregistered} unreachable = 1`,
+          `${hosts.passkey} unauthorized = 1`,
+          `${hosts.foreign} other = 1`,
+          `${hosts.refused} unreachable = 1`,
+        ],
+      );
+      const table = await settledAnswer(
+        panelQuery('Torrents with tracker errors'),
+        ['name', 'kind'],
+        [
+          'unregisteredA.bin unregistered = 1',
+          'unregisteredB.bin unregistered = 1',
+          'tlsToUnregistered.bin unreachable = 1',
+          'passkey.bin unauthorized = 1',
+          'foreign.bin other = 1',
+          'refused.bin unreachable = 1',
+        ],
+      );
+      const passkeyRow = table.find((sample) => sample.metric.name === 'passkey.bin');
+      expect(passkeyRow?.metric).toMatchObject({ tracker: hosts.passkey, message: 'Invalid passkey', daemon: DAEMON });
+
+      // The alert conditions (without their hour): unregistered torrents at one tracker; unreachable
+      // for most torrents only at the refused one (one of its one), not at the host where one of three fails.
+      await settledAnswer(alertExpr('DelugeTorrentsUnregistered'), ['tracker'], [`${hosts.unregistered} = 2`]);
+      await settledAnswer(alertExpr('DelugeTrackerUnreachable'), ['tracker'], [`${hosts.refused} = 1`]);
+    } finally {
+      await prometheus.stop();
     }
   });
 });
