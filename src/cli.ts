@@ -8,15 +8,26 @@ import { loadConfigFromProcess } from './config/load.js';
 import { summarizeConfig } from './config/summary.js';
 import type { ExporterConfig } from './config/types.js';
 import { ExporterMetrics } from './exporter-metrics.js';
-import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
+import {
+  createLogger,
+  isLogFormat,
+  isLogLevel,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+} from './logger.js';
 import { ExporterStateHolder } from './reload.js';
 import {
   createApp,
   DEFAULT_LISTEN_ADDRESS,
+  DEFAULT_TELEMETRY_PATH,
   type ListenAddress,
   ListenAddressError,
   listen,
   parseListenAddress,
+  parseTelemetryPath,
+  TelemetryPathError,
 } from './server.js';
 import { VERSION } from './version.js';
 import { BasicAuthenticator } from './web/basic-auth.js';
@@ -24,6 +35,7 @@ import { loadWebConfig, type WebConfig } from './web/config.js';
 
 const PROGRAM = 'deluge-exporter';
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+const DEFAULT_LOG_FORMAT: LogFormat = 'json';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -50,6 +62,11 @@ const FLAGS = {
     placeholder: 'ADDR',
     help: `Where to serve HTTP: HOST:PORT, :PORT (all interfaces)\nor [IPv6]:PORT. Default "${DEFAULT_LISTEN_ADDRESS}".`,
   },
+  'web.telemetry-path': {
+    type: 'string',
+    placeholder: 'PATH',
+    help: `Path of the metrics of every daemon. Default "${DEFAULT_TELEMETRY_PATH}".`,
+  },
   'web.config.file': {
     type: 'string',
     placeholder: 'FILE',
@@ -63,6 +80,11 @@ const FLAGS = {
     type: 'string',
     placeholder: 'LEVEL',
     help: `debug, info, warn or error. Default "${DEFAULT_LOG_LEVEL}".`,
+  },
+  'log.format': {
+    type: 'string',
+    placeholder: 'FORMAT',
+    help: `Log line format: json or logfmt. Default "${DEFAULT_LOG_FORMAT}".`,
   },
   'check-config': { type: 'boolean', help: 'Validate the configuration, print a summary, exit.' },
   'check-daemons': {
@@ -115,7 +137,8 @@ Environment (read only without --config):
 Signals: SIGHUP (or POST /-/reload with --web.enable-lifecycle) re-reads the
 configuration from the same source; SIGTERM or SIGINT shuts down.
 
-Endpoints: / /metrics /probe?target=NAME[&debug=true] /healthz /readyz /-/reload (POST)
+Endpoints: / /metrics (--web.telemetry-path) /probe?target=NAME[&debug=true] /healthz
+/readyz /-/reload (POST)
 `;
 
 /** A bad command line; exit code 2. */
@@ -127,6 +150,8 @@ interface CliOptions {
   readonly configPath?: string;
   readonly listenAddress: ListenAddress;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly telemetryPath: string;
   readonly enableLifecycle: boolean;
   readonly webConfigPath?: string;
   readonly checkConfig: boolean;
@@ -152,6 +177,17 @@ function parseCliArgs(argv: readonly string[]): CliOptions {
   if (!isLogLevel(logLevel)) {
     throw new UsageError(`--log.level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   }
+  const logFormat = stringFlag('log.format') ?? DEFAULT_LOG_FORMAT;
+  if (!isLogFormat(logFormat)) {
+    throw new UsageError(`--log.format must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(logFormat)}`);
+  }
+  let telemetryPath: string;
+  try {
+    telemetryPath = parseTelemetryPath(stringFlag('web.telemetry-path') ?? DEFAULT_TELEMETRY_PATH);
+  } catch (error) {
+    if (error instanceof TelemetryPathError) throw new UsageError(`--web.telemetry-path: ${error.message}`);
+    throw error;
+  }
   let listenAddress: ListenAddress;
   try {
     listenAddress = parseListenAddress(stringFlag('web.listen-address') ?? DEFAULT_LISTEN_ADDRESS);
@@ -166,6 +202,8 @@ function parseCliArgs(argv: readonly string[]): CliOptions {
     ...(webConfigPath === undefined ? {} : { webConfigPath }),
     listenAddress,
     logLevel,
+    logFormat,
+    telemetryPath,
     enableLifecycle: booleanFlag('web.enable-lifecycle'),
     checkConfig: booleanFlag('check-config'),
     checkDaemons: booleanFlag('check-daemons'),
@@ -218,7 +256,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 /** Serves until SIGTERM/SIGINT; SIGHUP (and `POST /-/reload` with --web.enable-lifecycle) re-read the configuration from the same source. */
 async function serve(config: ExporterConfig, webConfig: WebConfig | undefined, options: CliOptions): Promise<number> {
-  const logger = createLogger({ level: options.logLevel, pretty: process.stdout.isTTY === true });
+  const logger = createLogger({ level: options.logLevel, format: options.logFormat });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   const exporterMetrics = new ExporterMetrics();
   exporterMetrics.configLoaded(true);
@@ -242,6 +280,7 @@ async function serve(config: ExporterConfig, webConfig: WebConfig | undefined, o
     exporterMetrics,
     logger,
     ready: () => ready,
+    telemetryPath: options.telemetryPath,
     ...(webConfig === undefined
       ? {}
       : { web: { authenticator: new BasicAuthenticator(webConfig.basicAuthUsers), headers: webConfig.headers } }),

@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import { formatLogfmtLine } from './logfmt.js';
 
 export type { Logger } from 'pino';
 
@@ -27,21 +27,35 @@ export const REDACTED_PATHS = [
   'options.password',
 ];
 
+/** The formats `--log.format` accepts. */
+export const LOG_FORMATS = ['json', 'logfmt'] as const;
+
+/** One accepted log format. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Whether `value` is one of `LOG_FORMATS`. */
+export function isLogFormat(value: string): value is LogFormat {
+  return (LOG_FORMATS as readonly string[]).includes(value);
+}
+
 /** Options of `createLogger`. */
 export interface LoggerOptions {
   readonly level: LogLevel;
-  /** Human-readable output (pino-pretty) instead of JSON lines. Default: JSON. */
-  readonly pretty?: boolean;
-  /** Where lines go. Default: stdout (or a pino-pretty stream writing to stdout when `pretty`). */
+  /** JSON lines (default) or logfmt lines. */
+  readonly format?: LogFormat;
+  /** Where lines go. Default: stdout. */
   readonly destination?: DestinationStream;
 }
 
 /**
- * The exporter's logger. JSON lines with `level` as a label, an ISO `time` and `msg`; callers add the
+ * The exporter's logger. JSON (or logfmt) lines with `level` as a label, an ISO `time` and `msg`; callers add the
  * fixed field vocabulary `daemon`, `method`, `collector`, `duration_seconds`, `err`.
  */
-export function createLogger({ level, pretty = false, destination }: LoggerOptions): Logger {
-  const stream = destination ?? (pretty ? pinoPretty({ colorize: true, sync: true }) : pino.destination(1));
+export function createLogger({ level, format = 'json', destination }: LoggerOptions): Logger {
+  const target = destination ?? pino.destination(1);
+  // pino writes one JSON line per call; logfmt rewrites it, so redaction and serializers apply alike.
+  const stream: DestinationStream =
+    format === 'json' ? target : { write: (line: string) => target.write(formatLogfmtLine(JSON.parse(line))) };
   return pino(
     {
       level,

@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { EXPOSITION_CONTENT_TYPE, joinExpositions, renderFamilies } from './collector/exposition.js';
 import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
@@ -24,6 +26,8 @@ export interface AppDependencies {
   readonly ready: () => boolean;
   /** From `--web.config.file`: basic authentication of every request and extra response headers. */
   readonly web?: WebAccess;
+  /** Where `/metrics` is served (`--web.telemetry-path`). Default `/metrics`. */
+  readonly telemetryPath?: string;
 }
 
 /** The request-level part of the web configuration. */
@@ -48,8 +52,33 @@ export class ListenAddressError extends Error {
 }
 
 const SCRAPE_TIMEOUT_HEADER = 'X-Prometheus-Scrape-Timeout-Seconds';
-const ROUTES = ['/', '/metrics', '/probe', '/healthz', '/readyz'] as const;
 const RELOAD_ROUTE = '/-/reload';
+/** Paths `--web.telemetry-path` must not take. */
+export const RESERVED_PATHS = ['/', '/probe', '/healthz', '/readyz', RELOAD_ROUTE] as const;
+export const DEFAULT_TELEMETRY_PATH = '/metrics';
+/** zlib level of gzip answers: level 1 costs a third of the default's CPU for 7 % more bytes (docs/benchmarks.md). */
+export const GZIP_LEVEL = 1;
+
+/** A `--web.telemetry-path` that is not an absolute URL path of its own. */
+export class TelemetryPathError extends Error {
+  override readonly name = 'TelemetryPathError';
+}
+
+/**
+ * Checks a `--web.telemetry-path` value: starts with `/`, no spaces, `?` or `#`, not another endpoint.
+ * @throws {TelemetryPathError} saying why
+ */
+export function parseTelemetryPath(path: string): string {
+  if (!/^\/[^\s?#]*$/.test(path)) {
+    throw new TelemetryPathError(
+      `must be a URL path starting with "/" (no spaces, "?" or "#"), got ${JSON.stringify(path)}`,
+    );
+  }
+  if ((RESERVED_PATHS as readonly string[]).includes(path)) {
+    throw new TelemetryPathError(`${JSON.stringify(path)} is another endpoint of the exporter`);
+  }
+  return path;
+}
 
 /** `--web.listen-address` when not given: port 9354 on all interfaces. */
 export const DEFAULT_LISTEN_ADDRESS = ':9354';
@@ -86,8 +115,19 @@ export function probeTargetProblem(target: unknown, daemonNames: readonly string
   return `unknown target ${JSON.stringify(shown)}; ${configured}`;
 }
 
+const gzipAsync = promisify(gzip);
+
 /** Builds the express app; `listen` starts it. */
-export function createApp({ current, reload, exporterMetrics, logger, ready, web }: AppDependencies): Express {
+export function createApp({
+  current,
+  reload,
+  exporterMetrics,
+  logger,
+  ready,
+  web,
+  telemetryPath = DEFAULT_TELEMETRY_PATH,
+}: AppDependencies): Express {
+  const getRoutes = [...RESERVED_PATHS.filter((path) => path !== RELOAD_ROUTE), telemetryPath];
   const app = express();
   app.disable('x-powered-by');
 
@@ -130,17 +170,23 @@ export function createApp({ current, reload, exporterMetrics, logger, ready, web
 
   const serveFamilies = async (
     scraper: Scraper,
+    request: Request,
     response: Response,
     scrapeRequest: ScrapeRequest,
     withExporterMetrics: boolean,
   ) => {
     const daemons = renderFamilies(await scraper.scrape(scrapeRequest));
     const body = withExporterMetrics ? joinExpositions(daemons, await exporterMetrics.registry.metrics()) : daemons;
-    response.status(200).type(EXPOSITION_CONTENT_TYPE).send(body);
+    response.status(200).type(EXPOSITION_CONTENT_TYPE).vary('Accept-Encoding');
+    if (request.acceptsEncodings('gzip', 'identity') === 'gzip') {
+      response.set('Content-Encoding', 'gzip').send(await gzipAsync(body, { level: GZIP_LEVEL }));
+    } else {
+      response.send(body);
+    }
   };
 
-  app.get('/metrics', async (request, response) => {
-    await serveFamilies(current().scraper, response, scrapeRequestFor(request), true);
+  app.get(telemetryPath, async (request, response) => {
+    await serveFamilies(current().scraper, request, response, scrapeRequestFor(request), true);
   });
 
   app.get('/probe', async (request, response) => {
@@ -158,7 +204,7 @@ export function createApp({ current, reload, exporterMetrics, logger, ready, web
       response.status(200).type('text/plain').send(text);
       return;
     }
-    await serveFamilies(scraper, response, { ...scrapeRequest, target: target as string }, false);
+    await serveFamilies(scraper, request, response, { ...scrapeRequest, target: target as string }, false);
   });
 
   app.get('/healthz', (_request, response) => {
@@ -179,6 +225,7 @@ export function createApp({ current, reload, exporterMetrics, logger, ready, web
       daemons: config.daemons,
       statuses: scraper.daemonStatus(),
       version: VERSION,
+      metricsPath: telemetryPath,
       nowMs: Date.now(),
     });
     response.type('html').send(page);
@@ -202,7 +249,7 @@ export function createApp({ current, reload, exporterMetrics, logger, ready, web
       response.status(405).set('Allow', 'POST').type('text/plain').send('method not allowed\n');
       return;
     }
-    if ((ROUTES as readonly string[]).includes(request.path)) {
+    if (getRoutes.includes(request.path)) {
       response.status(405).set('Allow', 'GET, HEAD').type('text/plain').send('method not allowed\n');
       return;
     }

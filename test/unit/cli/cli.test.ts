@@ -147,4 +147,45 @@ describe('deluge-exporter CLI', () => {
     expect(stdout).toContain('"msg":"shutting down"');
     expect(stdout).not.toContain('cli-test-secret');
   });
+
+  it.each([
+    [['--log.format', 'xml'], '--log.format must be one of json, logfmt, got "xml"'],
+    [
+      ['--web.telemetry-path', 'metrics'],
+      '--web.telemetry-path: must be a URL path starting with "/" (no spaces, "?" or "#"), got "metrics"',
+    ],
+    [['--web.telemetry-path', '/probe'], '--web.telemetry-path: "/probe" is another endpoint of the exporter'],
+  ])('%j is a usage error (exit 2)', { timeout: SPAWN_TIMEOUT_MS }, async (args, message) => {
+    expect(await runCli(args)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `deluge-exporter: ${message}\nRun "deluge-exporter --help" for usage.\n`,
+    });
+  });
+
+  it('--log.format logfmt and --web.telemetry-path: logfmt lines, metrics at the path', {
+    timeout: SPAWN_TIMEOUT_MS,
+  }, async () => {
+    const child = startCli(
+      ['--web.listen-address', '127.0.0.1:0', '--log.format', 'logfmt', '--web.telemetry-path', '/deluge'],
+      { DELUGE_USERNAME: 'u', DELUGE_PASSWORD: 'cli-test-secret', DELUGE_PORT: '1', DELUGE_NAME: 'down' },
+    );
+    const outcome = finish(child);
+    const port = await new Promise<number>((resolve, reject) => {
+      let buffered = '';
+      child.stdout?.on('data', (chunk) => {
+        buffered += String(chunk);
+        const match = /^time=\S+ level=info msg=listening address=127\.0\.0\.1 port=(\d+) /m.exec(buffered);
+        if (match?.[1] !== undefined) resolve(Number(match[1]));
+      });
+      child.once('close', () => reject(new Error(`exited before listening: ${buffered}`)));
+    });
+    expect(await (await fetch(`http://127.0.0.1:${port}/deluge`)).text()).toContain('deluge_up{daemon="down"} 0');
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+    child.kill('SIGTERM');
+    const { code, stdout } = await outcome;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^time=\S+ level=info msg="shutting down" signal=SIGTERM$/m);
+    expect(stdout).not.toContain('{');
+  });
 });

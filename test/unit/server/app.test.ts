@@ -1,6 +1,7 @@
-import type { Server } from 'node:http';
+import { get, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DaemonStatus } from '../../../src/collector/daemon-session.js';
 import type { ScrapeRequest, Scraper } from '../../../src/collector/scraper-api.js';
@@ -9,7 +10,7 @@ import type { ExporterConfig } from '../../../src/config/types.js';
 import { ExporterMetrics } from '../../../src/exporter-metrics.js';
 import { createLogger } from '../../../src/logger.js';
 import type { ExporterState, ReloadOutcome } from '../../../src/reload.js';
-import { createApp, listen } from '../../../src/server.js';
+import { createApp, listen, parseTelemetryPath, TelemetryPathError } from '../../../src/server.js';
 import { VERSION } from '../../../src/version.js';
 import { configWithDaemons, testDaemon } from '../../support/config.js';
 
@@ -75,6 +76,7 @@ async function start(
   scraper: Scraper,
   ready = true,
   reload: (() => Promise<ReloadOutcome>) | null = reloadOk,
+  telemetryPath?: string,
 ): Promise<Harness> {
   const logLines: Record<string, unknown>[] = [];
   const destination = new Writable({
@@ -91,6 +93,7 @@ async function start(
     exporterMetrics,
     logger,
     ready: () => ready,
+    ...(telemetryPath === undefined ? {} : { telemetryPath }),
   });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });
   servers.push(server);
@@ -295,5 +298,63 @@ describe('/-/reload', () => {
     expect((await fetch(`${baseUrl}/probe?target=replacement`)).status).toBe(200);
     expect((await fetch(`${baseUrl}/probe?target=seedbox`)).status).toBe(400);
     expect(after.requests).toEqual([{}, { target: 'replacement' }]);
+  });
+});
+
+/** A GET with exactly the given headers (fetch would add and undo gzip by itself); the raw body bytes. */
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }),
+      );
+    }).on('error', reject);
+  });
+}
+
+describe('gzip', () => {
+  it.each(['gzip', 'gzip, deflate', 'deflate, gzip;q=0.5', '*'])(
+    'Accept-Encoding %j: gzip, same text',
+    async (accept) => {
+      const { baseUrl } = await start(healthyScraper());
+      const plain = await rawGet(`${baseUrl}/probe?target=seedbox`, {});
+      const zipped = await rawGet(`${baseUrl}/probe?target=seedbox`, { 'accept-encoding': accept });
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(zipped.headers.vary).toBe('Accept-Encoding');
+      expect(gunzipSync(zipped.body).toString()).toBe(plain.body.toString());
+      expect(plain.body.toString()).toContain('deluge_up{daemon="seedbox"} 1');
+    },
+  );
+
+  it.each([undefined, 'identity', 'gzip;q=0', 'br', 'deflate'])('Accept-Encoding %j: plain text', async (accept) => {
+    const { baseUrl } = await start(healthyScraper());
+    const answer = await rawGet(`${baseUrl}/metrics`, accept === undefined ? {} : { 'accept-encoding': accept });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-encoding']).toBeUndefined();
+    expect(answer.headers.vary).toBe('Accept-Encoding');
+    expect(answer.body.toString()).toContain('deluge_up{daemon="seedbox"} 1');
+  });
+});
+
+describe('--web.telemetry-path', () => {
+  it('serves the metrics there, not at /metrics; the landing page links to it', async () => {
+    const { baseUrl } = await start(healthyScraper(), true, reloadOk, '/internal/deluge');
+    const metrics = await fetch(`${baseUrl}/internal/deluge`);
+    expect([metrics.status, (await metrics.text()).includes('deluge_up{daemon="seedbox"} 1')]).toEqual([200, true]);
+    expect((await fetch(`${baseUrl}/metrics`)).status).toBe(404);
+    expect((await fetch(`${baseUrl}/internal/deluge`, { method: 'POST' })).status).toBe(405);
+    expect(await (await fetch(`${baseUrl}/`)).text()).toContain('<a href="internal/deluge">');
+  });
+
+  it('must be a path of its own', () => {
+    expect(parseTelemetryPath('/m')).toBe('/m');
+    for (const bad of ['metrics', '/probe', '/', '/-/reload', '/a b', '/a?b', '']) {
+      expect(() => parseTelemetryPath(bad)).toThrow(TelemetryPathError);
+    }
   });
 });

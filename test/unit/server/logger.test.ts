@@ -71,3 +71,38 @@ describe('isLogLevel', () => {
     ]);
   });
 });
+
+describe('createLogger with format logfmt', () => {
+  function logfmtCapture() {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    return { logger: createLogger({ level: 'info', format: 'logfmt', destination }), lines };
+  }
+
+  it('writes time, level and msg first, then the fields; quotes what needs quoting; redacts', () => {
+    const { logger, lines } = logfmtCapture();
+    logger
+      .child({ daemon: 'seed box' })
+      .info({ port: 9354, daemons: ['a', 'b'], password: 'hunter2', note: 'say "hi"\nbye', empty: '' }, 'listening');
+    expect(lines).toHaveLength(1);
+    const line = lines[0] ?? '';
+    expect(line).toMatch(
+      /^time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=info msg=listening daemon="seed box" port=9354 daemons="\[\\"a\\",\\"b\\"\]" password=\[REDACTED\] note="say \\"hi\\"\\nbye" empty=""\n$/,
+    );
+    expect(line).not.toContain('hunter2');
+  });
+
+  it('an error is its message plus its type and code', () => {
+    const { logger, lines } = logfmtCapture();
+    const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    logger.error({ err: error }, 'scrape failed');
+    expect(lines[0]).toMatch(
+      /level=error msg="scrape failed" err="connect ECONNREFUSED 127.0.0.1:1" err_type=Error err_code=ECONNREFUSED\n$/,
+    );
+  });
+});
