@@ -13,7 +13,10 @@ function formatValue(value: unknown): string {
   return JSON.stringify(text);
 }
 
-/** The `err` object pino serialises, reduced to its message (and kind/code when present). */
+/**
+ * Fields as logfmt pairs: the `err` pino serialises becomes its message plus `err_type`, `err_code`,
+ * `err_kind`; another object becomes one pair per entry (`error_kind=…`); lists stay JSON text.
+ */
 function flatten(key: string, value: unknown): [string, unknown][] {
   if (key === 'err' && typeof value === 'object' && value !== null && 'message' in value) {
     const error = value as Record<string, unknown>;
@@ -24,12 +27,15 @@ function flatten(key: string, value: unknown): [string, unknown][] {
         .map((field): [string, unknown] => [`err_${field}`, error[field]]),
     ];
   }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return Object.entries(value).map(([inner, innerValue]): [string, unknown] => [`${key}_${inner}`, innerValue]);
+  }
   return [[key, value]];
 }
 
 /**
  * One pino log record (parsed JSON) as a logfmt line: `time=… level=info msg="…" daemon=a`, then the
- * other fields; objects as JSON text, an `err` as its message plus `err_type`/`err_code`/`err_kind`.
+ * other fields (see {@link flatten}).
  */
 export function formatLogfmtLine(record: Readonly<Record<string, unknown>>): string {
   const keys = [

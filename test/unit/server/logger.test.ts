@@ -86,13 +86,21 @@ describe('createLogger with format logfmt', () => {
 
   it('writes time, level and msg first, then the fields; quotes what needs quoting; redacts', () => {
     const { logger, lines } = logfmtCapture();
-    logger
-      .child({ daemon: 'seed box' })
-      .info({ port: 9354, daemons: ['a', 'b'], password: 'hunter2', note: 'say "hi"\nbye', empty: '' }, 'listening');
+    logger.child({ daemon: 'seed box' }).info(
+      {
+        port: 9354,
+        daemons: ['a', 'b'],
+        password: 'hunter2',
+        note: 'say "hi"\nbye',
+        empty: '',
+        error: { kind: 'auth', deep: { x: 1 } },
+      },
+      'listening',
+    );
     expect(lines).toHaveLength(1);
     const line = lines[0] ?? '';
     expect(line).toMatch(
-      /^time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=info msg=listening daemon="seed box" port=9354 daemons="\[\\"a\\",\\"b\\"\]" password=\[REDACTED\] note="say \\"hi\\"\\nbye" empty=""\n$/,
+      /^time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=info msg=listening daemon="seed box" port=9354 daemons="\[\\"a\\",\\"b\\"\]" password=\[REDACTED\] note="say \\"hi\\"\\nbye" empty="" error_kind=auth error_deep="{\\"x\\":1}"\n$/,
     );
     expect(line).not.toContain('hunter2');
   });
