@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,6 @@ import { argsOf, copiesOf, execForm, parseDockerfile, type Stage } from '../supp
 import { REPO_ROOT, scrape } from '../support/exporter-process.js';
 import {
   installedPackages,
-  installProductionDependencies,
   lockfileProductionPackages,
   nodeBinary,
   stagePackage,
@@ -89,7 +88,9 @@ describe('the image layout, assembled as the Dockerfile does and run against a r
     for (const copy of copiesOf(stageNamed('deps') as Stage)) {
       for (const source of copy.sources) cpSync(join(REPO_ROOT, source), join(stageDirs.deps, source));
     }
-    installProductionDependencies(stageDirs.deps);
+    // The deps stage's own npm command line (its `npm cache clean` would empty this machine's cache).
+    const [npmCi = ''] = argsOf(stageNamed('deps') as Stage, 'RUN')[0]?.split('&&') ?? [];
+    execFileSync('npm', npmCi.trim().split(/\s+/).slice(1), { cwd: stageDirs.deps, stdio: 'pipe' });
     mkdirSync(appDir);
     for (const copy of copiesOf(runtime)) {
       const [source] = copy.sources;

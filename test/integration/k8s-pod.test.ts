@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemo
 import { findFreePort } from '../harness/ports.js';
 import { REPO_ROOT, scrape } from '../support/exporter-process.js';
 import { kustomizeBuild, type Manifest, readDocuments } from '../support/kustomize.js';
+import { runExporterAs } from '../support/run-as-user.js';
 
 // The pod of deploy/k8s as the kubelet lays it out: the ConfigMap and the Secret as directories written
 // the kubelet's way (a timestamped directory, the ..data symlink, one symlink per key), the Secret's
@@ -83,23 +84,9 @@ describe('the deploy/k8s pod, laid out as the kubelet does', () => {
     const args = (exporterContainer.args as string[]).map((arg) =>
       arg.replace(mountOf('config').mountPath, configDir).replace(/^:9354$/, `127.0.0.1:${port}`),
     );
-    const user = ['--reuid', String(runAsUser), '--regid', String(runAsGroup)];
-    const groupArgs = groups.length === 0 ? ['--clear-groups'] : ['--groups', groups.join(',')];
-    const child = spawn(
-      'setpriv',
-      [...user, ...groupArgs, '--pdeathsig', 'KILL', process.execPath, '--import', 'tsx', 'src/cli.ts', ...args],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    running.push(child);
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return { child, exited, output: () => output };
+    const started = runExporterAs({ uid: runAsUser, gid: runAsGroup, groups }, args);
+    running.push(started.child);
+    return started;
   };
 
   const ready = async (exited: Promise<number | null>) => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
 import { findFreePort } from '../harness/ports.js';
 import { REPO_ROOT, scrape } from '../support/exporter-process.js';
+import { runExporterAs } from '../support/run-as-user.js';
 import { readUnitFile, unitEnvironment } from '../support/systemd-unit.js';
 
 // The unit's ExecStart and Environment run as systemd would start them for the unit: an unprivileged
@@ -40,37 +40,9 @@ describe('the systemd unit’s command and environment against a real deluged', 
       ...unitEnvironment(unit),
       DELUGE_PORT: String(daemon.port),
       DELUGE_CONFIG_DIR: daemon.configDir,
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
     };
     const exporterArgs = args.map((arg) => (arg === ':9354' ? `127.0.0.1:${port}` : arg));
-    const groupArgs = groups.length === 0 ? ['--clear-groups'] : ['--groups', groups.join(',')];
-    const child = spawn(
-      'setpriv',
-      [
-        '--reuid',
-        String(SERVICE_USER),
-        '--regid',
-        String(SERVICE_USER),
-        ...groupArgs,
-        '--pdeathsig',
-        'KILL',
-        process.execPath,
-        '--import',
-        'tsx',
-        'src/cli.ts',
-        ...exporterArgs,
-      ],
-      { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return { child, exited, output: () => output };
+    return runExporterAs({ uid: SERVICE_USER, gid: SERVICE_USER, groups }, exporterArgs, env);
   };
 
   it('refuses to start without the group: the auth file is unreadable', async () => {

@@ -16,11 +16,6 @@ export function stagePackage(dir: string): void {
   );
 }
 
-/** `npm ci --omit=dev` in `dir` (which holds package.json and package-lock.json): production dependencies only. */
-export function installProductionDependencies(dir: string): void {
-  execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir, stdio: 'pipe' });
-}
-
 /** `npm pack` of a staged package into `destination`; returns the tarball's path. */
 export function packPackage(stagedDir: string, destination: string): string {
   const output = execFileSync('npm', ['pack', '--silent', '--pack-destination', destination], {
