@@ -47,13 +47,47 @@ function checkSample(family: MetricFamily, sample: Sample): Sample {
       bounded[name] = boundLabelValue(value);
     }
   }
-  if (Object.keys(labels).length !== family.labelNames.length) {
+  let count = 0;
+  for (const _ in labels) count += 1;
+  if (count !== family.labelNames.length) {
     throw new InvalidFamilyError(family.name, 'a sample has labels the family does not declare');
   }
   if (typeof sample.value !== 'number' || !Number.isFinite(sample.value)) {
     throw new InvalidFamilyError(family.name, `non-finite value ${String(sample.value).slice(0, 40)}`);
   }
   return bounded === undefined ? sample : { labels: bounded, value: sample.value };
+}
+
+/**
+ * The series of one family seen so far. Label values are grouped by the first label (usually
+ * `daemon`), so the common `{daemon, hash}` series need no key string at all; further labels are
+ * joined by NUL.
+ */
+class SeriesSet {
+  readonly #byFirstLabel = new Map<string, Set<string>>();
+  readonly #first: string | undefined;
+  readonly #rest: readonly string[];
+
+  constructor(labelNames: readonly string[]) {
+    [this.#first, ...this.#rest] = labelNames;
+  }
+
+  /** Adds a series; false when the family already has one with these labels. */
+  add(labels: Readonly<Record<string, string>>): boolean {
+    const first = this.#first;
+    const rest = this.#rest;
+    const group = first === undefined ? '' : (labels[first] as string);
+    let key = rest.length === 1 ? (labels[rest[0] as string] as string) : '';
+    if (rest.length > 1) for (const name of rest) key += `${labels[name]}\u0000`;
+    let seen = this.#byFirstLabel.get(group);
+    if (seen === undefined) {
+      seen = new Set();
+      this.#byFirstLabel.set(group, seen);
+    }
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  }
 }
 
 /**
@@ -78,13 +112,11 @@ export function checkFamilies(families: readonly MetricFamily[], taken: Readonly
         throw new InvalidFamilyError(family.name, `invalid label name ${label.slice(0, 100)}`);
       }
     }
-    const seen = new Set<string>();
+    const seen = new SeriesSet(family.labelNames);
     let samples: Sample[] | undefined;
     family.samples.forEach((original, index) => {
       const sample = checkSample(family, original);
-      const key = family.labelNames.map((name) => sample.labels[name]).join('\u0000');
-      if (seen.has(key)) throw new InvalidFamilyError(family.name, 'two samples with the same labels');
-      seen.add(key);
+      if (!seen.add(sample.labels)) throw new InvalidFamilyError(family.name, 'two samples with the same labels');
       const dropped = family.type === 'counter' && sample.value < 0;
       if (samples === undefined && (dropped || sample !== original)) samples = family.samples.slice(0, index);
       if (samples !== undefined && !dropped) samples.push(sample);

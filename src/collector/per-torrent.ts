@@ -160,13 +160,15 @@ export function perTorrentFamilies(
   if (capped) return [cappedFamily];
   const families: MetricFamily[] = [];
   if (isSelected(config, INFO_FAMILY)) families.push(infoFamily(selected, daemon));
+  // One labels object per torrent, shared by all its value families: the exposition renders it once.
+  const labels = selected.map((torrent) => ({ daemon, hash: torrent.hash }));
   for (const family of VALUE_FAMILIES) {
     if (!isSelected(config, family.family)) continue;
     const samples: Sample[] = [];
-    for (const torrent of selected) {
+    selected.forEach((torrent, index) => {
       const value = family.derive(torrent.status, scrapeTimeSeconds);
-      if (value !== undefined) samples.push({ labels: { daemon, hash: torrent.hash }, value });
-    }
+      if (value !== undefined) samples.push({ labels: labels[index] as Sample['labels'], value });
+    });
     families.push({
       name: `deluge_torrent_${family.family}`,
       type: family.type,

@@ -45,6 +45,36 @@ describe('checkFamilies', () => {
     }
   });
 
+  it('tells series apart by every label, whatever the number of labels', () => {
+    const sample = (labels: Record<string, string>) => ({ labels, value: 1 });
+    const one = family({ labelNames: ['daemon'], samples: [sample({ daemon: 'a' }), sample({ daemon: 'b' })] });
+    const none = family({ labelNames: [], samples: [sample({})] });
+    const three = family({
+      labelNames: ['daemon', 'hash', 'state'],
+      samples: [
+        sample({ daemon: 'a', hash: 'h', state: 'x' }),
+        sample({ daemon: 'a', hash: 'h', state: 'y' }),
+        sample({ daemon: 'b', hash: 'h', state: 'x' }),
+      ],
+    });
+    const other = family({
+      samples: [sample({ daemon: 'a', path: '/p' }), sample({ daemon: 'b', path: '/p' })],
+    });
+    expect(
+      checkFamilies(
+        [one, none, three, other].map((f, i) => ({ ...f, name: `f${i}` })),
+        new Set(),
+      ),
+    ).toHaveLength(4);
+    for (const duplicated of [
+      family({ labelNames: ['daemon'], samples: [sample({ daemon: 'a' }), sample({ daemon: 'a' })] }),
+      family({ labelNames: [], samples: [sample({}), sample({})] }),
+      family({ ...three, samples: [...three.samples, sample({ daemon: 'b', hash: 'h', state: 'x' })] }),
+    ]) {
+      expect(() => checkFamilies([duplicated], new Set())).toThrow(InvalidFamilyError);
+    }
+  });
+
   it('cuts long label values, and two values equal once cut are a duplicate', () => {
     const long = 'p'.repeat(MAX_LABEL_VALUE_LENGTH + 10);
     const [checked] = checkFamilies(
