@@ -63,6 +63,10 @@ async function startDaemonProcess(torrents: number) {
 
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 const openFds = () => readdirSync('/proc/self/fd').length;
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 
 async function steadyScrapes(): Promise<void> {
   const daemon = await startDaemonProcess(torrentCount);
@@ -79,7 +83,11 @@ async function steadyScrapes(): Promise<void> {
     if (response.status !== 200 || !body.includes('deluge_up{daemon="soak"} 1')) notOk += 1;
     if (scrape >= warmUp && scrape % sampleEvery === 0) {
       gc();
-      samples.push({ scrape, rss: rssMiB(), fds: openFds() });
+      const sample = { scrape, rss: rssMiB(), fds: openFds() };
+      samples.push(sample);
+      process.stdout.write(
+        `scrape ${scrape}: RSS ${sample.rss.toFixed(0)} MiB, ${sample.fds} fds, CPU ${cpuSeconds().toFixed(0)} s\n`,
+      );
     }
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

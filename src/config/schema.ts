@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_FRAME_BYTES } from '../rpc/framing.js';
+import { normalizeFingerprint } from '../rpc/tls.js';
 import { PER_TORRENT_FAMILIES } from './per-torrent-families.js';
 
 /** Defaults applied to keys the config leaves out. */
@@ -10,7 +12,7 @@ export const DEFAULTS = {
   maxTorrents: 2000,
   stallWindowSeconds: 1800,
   diskMaxPaths: 32,
-  maxFrameBytes: 64 * 1024 * 1024,
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
 } as const;
 
 const MAX_FRAME_BYTES_LIMIT = 1024 * 1024 * 1024;
@@ -63,9 +65,19 @@ const password = z
   .string({ error: (issue) => (issue.input === undefined ? 'required' : 'expected a string (value not shown)') })
   .min(1, 'must not be empty');
 
-const fingerprint = z
-  .string({ error: expected('a SHA-256 fingerprint (64 hex digits, colons optional)') })
-  .regex(/^(?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/);
+const fingerprintExpected = expected('a SHA-256 fingerprint (64 hex digits, colons optional)');
+/** Accepted exactly when the RPC client accepts the pin (`normalizeFingerprint`): one rule, one place. */
+const fingerprint = z.string({ error: fingerprintExpected }).refine(
+  (value) => {
+    try {
+      normalizeFingerprint(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: fingerprintExpected },
+);
 
 const tlsSchema = z.strictObject(
   { fingerprint_sha256: fingerprint.optional(), ca_file: nonEmptyString.optional() },
