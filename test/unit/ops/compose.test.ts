@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +56,24 @@ describe('deploy/compose', () => {
     expect(exporterMount?.target).toBe(exporter.environment?.DELUGE_CONFIG_DIR);
     expect((exporter.volumes ?? []).find((volume) => volume.startsWith(`${shared}:`))).toMatch(/:ro$/);
     expect(exporter.environment?.DELUGE_HOST).toBe('deluge');
+  });
+
+  it('gives the exporter an environment it loads: localclient from the auth file, the deluge service', () => {
+    const environment = compose.services.exporter?.environment ?? {};
+    const configDir = join(scratch, 'deluge-config');
+    mkdirSync(configDir);
+    writeFileSync(join(configDir, 'auth'), 'localclient:not-the-real-secret:10\n');
+    const check = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--check-config'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, ...environment, DELUGE_CONFIG_DIR: configDir },
+    });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
+    expect(check.stdout).toContain(environment.DELUGE_NAME);
+    expect(check.stdout).toContain(`${environment.DELUGE_HOST}:${environment.DELUGE_PORT}`);
+    expect(check.stdout).toContain('localclient');
+    expect(check.stdout).not.toContain('not-the-real-secret');
   });
 
   it('has a Prometheus config that passes promtool check config with the rules mounted as in the container', () => {
