@@ -110,6 +110,8 @@ describe('GET /metrics', () => {
     const body = await response.text();
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    // No ETag: hashing each large exposition costs CPU and no scraper revalidates.
+    expect(response.headers.get('etag')).toBeNull();
     expect(body).toContain('deluge_up{daemon="seedbox"} 1');
     expect(body).toContain('deluge_up{daemon="nas"} 0');
     expect(body).toContain(`deluge_exporter_build_info{version="${VERSION}",node_version="${process.version}"} 1`);
