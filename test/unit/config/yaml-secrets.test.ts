@@ -28,8 +28,11 @@ describe('YAML errors never show the source text', () => {
 
     const error = configErrorFor(text);
     const { line, col } = first.linePos?.[0] ?? { line: 0, col: 0 };
+    // Where the library gives up on deep nesting depends on the stack left at its call (Node version,
+    // caller depth), so for RESOURCE_EXHAUSTION only the line is fixed.
+    const column = code === 'RESOURCE_EXHAUSTION' ? '\\d+' : String(col);
     expect(error.message).toMatch(
-      new RegExp(`^${PATH}: (?:[\\w.\\[\\]-]+: )?invalid YAML at line ${line}, column ${col}: [^\\n]+$`),
+      new RegExp(`^${PATH}: (?:[\\w.\\[\\]-]+: )?invalid YAML at line ${line}, column ${column}: [^\\n]+$`),
     );
     expect(error.source).toBe(PATH);
     expect(error.message).not.toContain(SECRET_TOKEN);
