@@ -134,6 +134,14 @@ Environment (read only without --config):
                               or ~/.config/deluge, then /var/lib/deluged/config
                               (Windows: %APPDATA%\\deluge).
 
+Reference exporter (tobbez/deluge_exporter) variables, read when the flag is absent:
+  LISTEN_ADDRESS, LISTEN_PORT For --web.listen-address (port default 9354).
+  LOG_LEVEL                   For --log.level (ERROR, WARNING, INFO, DEBUG).
+  DELUGE_USER                 Same as DELUGE_USERNAME (both set and different: error).
+  PER_TORRENT_METRICS         1: per-torrent series on, 0: off (without --config).
+  The embedded default also takes the daemon port from core.conf in the Deluge
+  config directory when DELUGE_PORT is not set.
+
 Signals: SIGHUP (or POST /-/reload with --web.enable-lifecycle) re-reads the
 configuration from the same source; SIGTERM or SIGINT shuts down.
 
@@ -160,7 +168,22 @@ interface CliOptions {
   readonly version: boolean;
 }
 
-function parseCliArgs(argv: readonly string[]): CliOptions {
+/** The reference exporter's `LOG_LEVEL` (ERROR, WARNING, INFO, DEBUG; any case) as ours; unknown values as given. */
+function logLevelFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.LOG_LEVEL?.toLowerCase();
+  if (!value) return undefined;
+  return value === 'warning' ? 'warn' : value;
+}
+
+/** `LISTEN_ADDRESS` and `LISTEN_PORT` (the reference exporter's) as a listen address, when either is set. */
+function listenAddressFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const { LISTEN_ADDRESS: host, LISTEN_PORT: port } = env;
+  if (!host && !port) return undefined;
+  const hostPart = host?.includes(':') && !host.startsWith('[') ? `[${host}]` : (host ?? '');
+  return `${hostPart}:${port || DEFAULT_LISTEN_ADDRESS.slice(1)}`;
+}
+
+function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
   // Non-strict parsing plus our own checks: parseArgs' strict messages do not name the flag plainly.
   const { values, tokens } = parseArgs({ args: [...argv], options: FLAGS, strict: false, tokens: true });
   for (const token of tokens) {
@@ -173,9 +196,10 @@ function parseCliArgs(argv: readonly string[]): CliOptions {
   }
   const stringFlag = (name: FlagName) => values[name] as string | undefined;
   const booleanFlag = (name: FlagName) => values[name] === true;
-  const logLevel = stringFlag('log.level') ?? DEFAULT_LOG_LEVEL;
+  const logLevel = stringFlag('log.level') ?? logLevelFromEnv(env) ?? DEFAULT_LOG_LEVEL;
   if (!isLogLevel(logLevel)) {
-    throw new UsageError(`--log.level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+    const source = stringFlag('log.level') === undefined ? 'LOG_LEVEL' : '--log.level';
+    throw new UsageError(`${source} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   }
   const logFormat = stringFlag('log.format') ?? DEFAULT_LOG_FORMAT;
   if (!isLogFormat(logFormat)) {
@@ -190,9 +214,13 @@ function parseCliArgs(argv: readonly string[]): CliOptions {
   }
   let listenAddress: ListenAddress;
   try {
-    listenAddress = parseListenAddress(stringFlag('web.listen-address') ?? DEFAULT_LISTEN_ADDRESS);
+    listenAddress = parseListenAddress(
+      stringFlag('web.listen-address') ?? listenAddressFromEnv(env) ?? DEFAULT_LISTEN_ADDRESS,
+    );
   } catch (error) {
-    if (error instanceof ListenAddressError) throw new UsageError(`--web.listen-address: ${error.message}`);
+    const source =
+      stringFlag('web.listen-address') === undefined ? 'LISTEN_ADDRESS/LISTEN_PORT' : '--web.listen-address';
+    if (error instanceof ListenAddressError) throw new UsageError(`${source}: ${error.message}`);
     throw error;
   }
   const configPath = stringFlag('config');
@@ -215,7 +243,7 @@ function parseCliArgs(argv: readonly string[]): CliOptions {
 async function main(argv: readonly string[]): Promise<number> {
   let options: CliOptions;
   try {
-    options = parseCliArgs(argv);
+    options = parseCliArgs(argv, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${PROGRAM}: ${error.message}\nRun "${PROGRAM} --help" for usage.\n`);

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, posix, resolve, win32 } from 'node:path';
 import { deepFreeze } from './deep-freeze.js';
 import { authFilePath, delugeConfigDirCandidates, findAuthPassword } from './deluge-auth.js';
+import { parseDelugeConfigFile } from './deluge-config-file.js';
 import { ConfigError } from './errors.js';
 import { formatHostPort } from './host-port.js';
 import { errorCode, readOrThrow } from './read-file.js';
@@ -33,6 +34,10 @@ export const DAEMON_ENV_VARS = {
 } as const;
 
 const ENVIRONMENT_SOURCE = 'environment';
+/** The reference exporter's name for `DELUGE_USERNAME`. */
+export const USERNAME_ALIAS = 'DELUGE_USER';
+/** The reference exporter's switch for per-torrent series. */
+export const PER_TORRENT_ENV_VAR = 'PER_TORRENT_METRICS';
 const LOCALCLIENT_USERNAME = 'localclient';
 
 /** How the daemon-level key paths are reported: as YAML paths, or as the environment variables they came from. */
@@ -80,20 +85,59 @@ function loadConfigFile(path: string, readFile: (path: string) => string): Expor
 }
 
 function loadFromEnvironment(input: LoadConfigInput): ExporterConfig {
-  const { env } = input;
+  const env = withUsernameAlias(input.env);
   const hasCredentials = [DAEMON_ENV_VARS.username, DAEMON_ENV_VARS.password, DAEMON_ENV_VARS.password_file].some(
     (variable) => Boolean(env[variable]),
   );
-  const entry = hasCredentials
-    ? daemonEntryFromEnv(env)
-    : { ...daemonEntryFromEnv(env), username: LOCALCLIENT_USERNAME, password: localclientPassword(input) };
+  const entry = hasCredentials ? daemonEntryFromEnv(env) : embeddedDefaultEntry({ ...input, env });
   const context: SourceContext = {
     source: ENVIRONMENT_SOURCE,
     readFile: input.readFile,
     resolvePath: (file) => file,
     nameKeyPath: envVariableFor,
   };
-  return build(validateOrThrow({ daemons: [entry] }, context), context);
+  return build(validateOrThrow({ daemons: [entry], ...perTorrentFromEnv(env) }, context), context);
+}
+
+/**
+ * `DELUGE_USER` (the reference exporter's name) as `DELUGE_USERNAME`.
+ * @throws {ConfigError} naming both when both are set and differ
+ */
+function withUsernameAlias(env: LoadConfigInput['env']): LoadConfigInput['env'] {
+  const alias = env[USERNAME_ALIAS];
+  if (!alias) return env;
+  const username = env[DAEMON_ENV_VARS.username];
+  if (username && username !== alias) {
+    throw new ConfigError(
+      ENVIRONMENT_SOURCE,
+      `${DAEMON_ENV_VARS.username}, ${USERNAME_ALIAS}`,
+      `both are set and differ (${JSON.stringify(username)}, ${JSON.stringify(alias)}); set one`,
+    );
+  }
+  return { ...env, [DAEMON_ENV_VARS.username]: alias };
+}
+
+/** `per_torrent.enabled` from `PER_TORRENT_METRICS` (`1` on, `0` off), when set. */
+function perTorrentFromEnv(env: LoadConfigInput['env']): Record<string, unknown> {
+  const value = env[PER_TORRENT_ENV_VAR];
+  if (!value) return {};
+  const enabled = { 1: true, true: true, 0: false, false: false }[value.toLowerCase()];
+  if (enabled === undefined) {
+    throw new ConfigError(ENVIRONMENT_SOURCE, PER_TORRENT_ENV_VAR, `expected 1 or 0, got ${JSON.stringify(value)}`);
+  }
+  return { per_torrent: { enabled } };
+}
+
+/**
+ * The embedded default: `localclient` with the password from Deluge's `auth` file and, unless
+ * `DELUGE_PORT` is set, the `daemon_port` of the `core.conf` next to it.
+ */
+function embeddedDefaultEntry(input: LoadConfigInput): Record<string, unknown> {
+  const { dir, password } = localclientPassword(input);
+  const entry = { ...daemonEntryFromEnv(input.env), username: LOCALCLIENT_USERNAME, password };
+  if (input.env[DAEMON_ENV_VARS.port]) return entry;
+  const port = daemonPortFromCoreConf(dir, input);
+  return port === undefined ? entry : { ...entry, port };
 }
 
 /** The daemon entry described by the `DELUGE_*` variables that are set (non-empty). */
@@ -111,7 +155,7 @@ function envVariableFor(keyPath: string): string {
   return key !== undefined && key in DAEMON_ENV_VARS ? DAEMON_ENV_VARS[key as keyof typeof DAEMON_ENV_VARS] : keyPath;
 }
 
-function localclientPassword(input: LoadConfigInput): string {
+function localclientPassword(input: LoadConfigInput): { dir: string; password: string } {
   const tried: string[] = [];
   for (const dir of delugeConfigDirCandidates(input)) {
     const file = authFilePath(dir, input.platform);
@@ -123,7 +167,7 @@ function localclientPassword(input: LoadConfigInput): string {
       continue;
     }
     const password = findAuthPassword(text, LOCALCLIENT_USERNAME);
-    if (password !== undefined) return password;
+    if (password !== undefined) return { dir, password };
     tried.push(`${file} (no ${LOCALCLIENT_USERNAME} line)`);
   }
   throw new ConfigError(
@@ -212,4 +256,23 @@ function readPassword(entry: DaemonEntry, context: SourceContext, keyPath: (key:
   );
   if (password === '') throw new ConfigError(context.source, keyPath('password_file'), `${file} is empty`);
   return password;
+}
+
+/**
+ * `daemon_port` from `core.conf` in a Deluge config dir, or `undefined` when the file is missing.
+ * @throws {ConfigError} naming the file when it is there but holds no usable port
+ */
+function daemonPortFromCoreConf(dir: string, input: LoadConfigInput): number | undefined {
+  const file = input.platform === 'win32' ? win32.join(dir, 'core.conf') : posix.join(dir, 'core.conf');
+  let text: string;
+  try {
+    text = input.readFile(file);
+  } catch {
+    return undefined;
+  }
+  const port = parseDelugeConfigFile(text)?.daemon_port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(ENVIRONMENT_SOURCE, file, 'no valid daemon_port in this Deluge config file; set DELUGE_PORT');
+  }
+  return port;
 }

@@ -32,6 +32,8 @@ export interface StartExporterOptions {
   readonly scheme?: 'http' | 'https';
   /** Run this built `cli.js` with plain `node` (no `tsx` loader in the process) instead of `src/cli.ts`. */
   readonly builtCli?: string;
+  /** No `--web.listen-address` and `--log.level` flags: the environment alone decides (drop-in tests). */
+  readonly noDefaultFlags?: boolean;
 }
 
 /** One JSON log line of the exporter. */
@@ -106,10 +108,9 @@ export async function startExporter(options: StartExporterOptions = {}): Promise
   const entry = options.builtCli === undefined ? ['--import', 'tsx', CLI] : [options.builtCli];
   const args = [
     ...entry,
-    '--web.listen-address',
-    '127.0.0.1:0',
-    '--log.level',
-    options.logLevel ?? 'info',
+    ...(options.noDefaultFlags
+      ? []
+      : ['--web.listen-address', '127.0.0.1:0', '--log.level', options.logLevel ?? 'info']),
     ...(options.args ?? []),
   ];
   let configPath: string | undefined;

@@ -148,3 +148,42 @@ describe('loadConfig embedded default (localclient from Deluge auth file)', () =
     );
   });
 });
+
+describe('the reference exporter environment (tobbez/deluge_exporter)', () => {
+  const CORE_CONF =
+    '{\n  "file": 1,\n  "format": 1\n}{\n  "daemon_port": 60123,\n  "move_completed_path": "/x {y}\\" }"\n}';
+
+  it('DELUGE_USER is DELUGE_USERNAME; PER_TORRENT_METRICS 1 on, 0 off', () => {
+    const env = { DELUGE_HOST: 'h', DELUGE_PORT: '1234', DELUGE_USER: 'tobbez', DELUGE_PASSWORD: 'p' };
+    const on = loadConfig(input({ ...env, PER_TORRENT_METRICS: '1' }));
+    expect([on.daemons[0]?.username, on.daemons[0]?.port, on.perTorrent.enabled]).toEqual(['tobbez', 1234, true]);
+    expect(loadConfig(input({ ...env, PER_TORRENT_METRICS: '0' })).perTorrent.enabled).toBe(false);
+    expect(loadConfig(input({ ...env, DELUGE_USERNAME: 'tobbez' })).daemons[0]?.username).toBe('tobbez');
+    expect(errorMessage(() => loadConfig(input({ ...env, PER_TORRENT_METRICS: 'yes' })))).toBe(
+      'environment: PER_TORRENT_METRICS: expected 1 or 0, got "yes"',
+    );
+  });
+
+  it('DELUGE_USER and DELUGE_USERNAME that differ stop start-up naming both', () => {
+    expect(
+      errorMessage(() => loadConfig(input({ DELUGE_USER: 'a', DELUGE_USERNAME: 'b', DELUGE_PASSWORD: 'p' }))),
+    ).toBe('environment: DELUGE_USERNAME, DELUGE_USER: both are set and differ ("b", "a"); set one');
+  });
+
+  it('the embedded default reads daemon_port from core.conf (two JSON objects) next to auth', () => {
+    const files = { '/srv/deluge/auth': 'localclient:lc-secret:10\n', '/srv/deluge/core.conf': CORE_CONF };
+    const [daemon] = loadConfig(input({ DELUGE_CONFIG_DIR: '/srv/deluge' }, files)).daemons;
+    expect([daemon?.username, daemon?.port, daemon?.password.reveal()]).toEqual(['localclient', 60123, 'lc-secret']);
+    const [pinned] = loadConfig(input({ DELUGE_CONFIG_DIR: '/srv/deluge', DELUGE_PORT: '5' }, files)).daemons;
+    expect(pinned?.port).toBe(5);
+    const [noCoreConf] = loadConfig(
+      input({ DELUGE_CONFIG_DIR: '/srv/deluge' }, { '/srv/deluge/auth': 'localclient:x:10\n' }),
+    ).daemons;
+    expect(noCoreConf?.port).toBe(58846);
+    expect(
+      errorMessage(() =>
+        loadConfig(input({ DELUGE_CONFIG_DIR: '/srv/deluge' }, { ...files, '/srv/deluge/core.conf': '{"file": 1}{}' })),
+      ),
+    ).toBe('environment: /srv/deluge/core.conf: no valid daemon_port in this Deluge config file; set DELUGE_PORT');
+  });
+});
