@@ -4,12 +4,11 @@
  */
 
 import { printable } from './printable.js';
-// Not (yet) part of the library's public index.
-import { DelugeLimitError } from './rpc/errors.js';
 import {
   DelugeAuthError,
   DelugeCertificatePinError,
   DelugeConnectionError,
+  DelugeLimitError,
   DelugeNotAuthorizedError,
   DelugeProtocolError,
   DelugeRemoteError,
@@ -46,63 +45,71 @@ function isCertificateVerificationError(cause: unknown): boolean {
   return typeof code === 'string' && /CERT|UNABLE_TO_VERIFY|SELF_SIGNED/.test(code);
 }
 
-function categorize(error: unknown): { category: FailureCategory; hint: string } {
-  if (error instanceof DelugeCertificatePinError) {
-    return {
-      category: 'certificate mismatch',
-      hint: 'the daemon presents another certificate than tls.fingerprint_sha256 pins; if it was renewed on purpose, pin the new fingerprint',
-    };
-  }
-  if (error instanceof DelugeConnectionError && isCertificateVerificationError(error.cause)) {
-    return {
-      category: 'certificate mismatch',
-      hint: "the daemon certificate does not verify against tls.ca_file; point ca_file at the CA or at the daemon's own ssl/daemon.cert",
-    };
-  }
-  if (error instanceof DelugeNotAuthorizedError) {
-    return {
-      category: 'permission denied',
-      hint: "the account's auth level is too low; give it level 10 (admin) in deluged's auth file",
-    };
-  }
-  if (error instanceof DelugeAuthError) {
-    return {
-      category: 'login refused',
-      hint: "check the username and password against deluged's auth file (user:password:level)",
-    };
-  }
-  // Also the exporter's own scrape deadline, which says its kind the same way.
-  if (error instanceof DelugeTimeoutError || (error as { kind?: unknown } | undefined)?.kind === 'timeout') {
-    return {
-      category: 'timed out',
-      hint: 'the daemon did not answer in time: is it overloaded, or is a firewall dropping packets?',
-    };
-  }
-  if (error instanceof DelugeConnectionError) {
-    return {
-      category: 'unreachable',
-      hint: 'is deluged running and listening on this host and port (allow_remote for other hosts)?',
-    };
-  }
-  if (error instanceof DelugeLimitError) {
-    return {
-      category: 'answer too large',
-      hint: 'an answer broke a size limit; with very many torrents raise max_frame_bytes, or turn per-torrent series down',
-    };
-  }
-  if (error instanceof DelugeProtocolError) {
-    return {
-      category: 'not a Deluge 2.x daemon',
-      hint: 'something answered, but not in the Deluge 2.x protocol: check the port, and that the daemon is Deluge 2.x',
-    };
-  }
-  if (error instanceof DelugeRemoteError) {
-    return { category: 'daemon error', hint: "the daemon failed the call; its own log says more (deluged's -l file)" };
-  }
-  return {
-    category: 'unexpected answer',
-    hint: 'the daemon answered something the exporter cannot use; please report it with the daemon version',
-  };
+/** One class of failure: how to recognise it, what to call it, what to check first. First match wins. */
+interface FailureRule {
+  readonly matches: (error: unknown) => boolean;
+  readonly category: FailureCategory;
+  readonly hint: string;
+}
+
+const FAILURE_RULES: readonly FailureRule[] = [
+  {
+    matches: (error) => error instanceof DelugeCertificatePinError,
+    category: 'certificate mismatch',
+    hint: 'the daemon presents another certificate than tls.fingerprint_sha256 pins; if it was renewed on purpose, pin the new fingerprint',
+  },
+  {
+    matches: (error) => error instanceof DelugeConnectionError && isCertificateVerificationError(error.cause),
+    category: 'certificate mismatch',
+    hint: "the daemon certificate does not verify against tls.ca_file; point ca_file at the CA or at the daemon's own ssl/daemon.cert",
+  },
+  {
+    matches: (error) => error instanceof DelugeNotAuthorizedError,
+    category: 'permission denied',
+    hint: "the account's auth level is too low; give it level 10 (admin) in deluged's auth file",
+  },
+  {
+    matches: (error) => error instanceof DelugeAuthError,
+    category: 'login refused',
+    hint: "check the username and password against deluged's auth file (user:password:level)",
+  },
+  {
+    // Also the exporter's own scrape deadline, which says its kind the same way.
+    matches: (error) =>
+      error instanceof DelugeTimeoutError || (error as { kind?: unknown } | undefined)?.kind === 'timeout',
+    category: 'timed out',
+    hint: 'the daemon did not answer in time: is it overloaded, or is a firewall dropping packets?',
+  },
+  {
+    matches: (error) => error instanceof DelugeConnectionError,
+    category: 'unreachable',
+    hint: 'is deluged running and listening on this host and port (allow_remote for other hosts)?',
+  },
+  {
+    matches: (error) => error instanceof DelugeLimitError,
+    category: 'answer too large',
+    hint: 'an answer broke a size limit; with very many torrents raise max_frame_bytes, or turn per-torrent series down',
+  },
+  {
+    matches: (error) => error instanceof DelugeProtocolError,
+    category: 'not a Deluge 2.x daemon',
+    hint: 'something answered, but not in the Deluge 2.x protocol: check the port, and that the daemon is Deluge 2.x',
+  },
+  {
+    matches: (error) => error instanceof DelugeRemoteError,
+    category: 'daemon error',
+    hint: "the daemon failed the call; its own log says more (deluged's -l file)",
+  },
+];
+
+const UNEXPECTED_ANSWER: FailureRule = {
+  matches: () => true,
+  category: 'unexpected answer',
+  hint: 'the daemon answered something the exporter cannot use; please report it with the daemon version',
+};
+
+function categorize(error: unknown): FailureRule {
+  return FAILURE_RULES.find((rule) => rule.matches(error)) ?? UNEXPECTED_ANSWER;
 }
 
 /** The daemon-side exception class of a failed call (`KeyError`, `InvalidTorrentError` …), for the detail. */

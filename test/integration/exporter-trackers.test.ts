@@ -24,7 +24,7 @@ import {
   stopAllExporters,
 } from '../support/exporter-process.js';
 import { findSamples, type ParsedExposition, sampleValue } from '../support/exposition.js';
-import { multiTargetConfig, type PrometheusHandle, startPrometheus, type VectorSample } from '../support/prometheus.js';
+import { multiTargetConfig, queryUntil, startPrometheus, type VectorSample } from '../support/prometheus.js';
 
 const KINDS = ['unregistered', 'unauthorized', 'unreachable', 'other'] as const;
 type Kind = (typeof KINDS)[number];
@@ -60,23 +60,6 @@ function resolveVariables(expr: string): string {
 
 function sameItems(actual: readonly string[], expected: readonly string[]): boolean {
   return JSON.stringify([...actual].sort()) === JSON.stringify([...expected].sort());
-}
-
-/** Polls `promql` until `accept` holds; the last answer is in the error otherwise. */
-async function queryUntil(
-  prometheus: PrometheusHandle,
-  promql: string,
-  accept: (result: VectorSample[]) => boolean,
-  timeoutMs = 30_000,
-): Promise<VectorSample[]> {
-  const deadline = Date.now() + timeoutMs;
-  let last: VectorSample[] = [];
-  while (Date.now() < deadline) {
-    last = await prometheus.query(promql);
-    if (accept(last)) return last;
-    await sleep(500);
-  }
-  throw new Error(`${promql}: last answer ${JSON.stringify(last)}`);
 }
 
 describe('tracker errors against a real deluged and real loopback trackers', () => {
@@ -233,11 +216,15 @@ describe('tracker errors against a real deluged and real loopback trackers', () 
       const key = (sample: VectorSample, labels: readonly string[]) =>
         `${labels.map((label) => sample.metric[label]).join(' ')} = ${sample.value}`;
       const settledAnswer = async (promql: string, labels: readonly string[], expected: readonly string[]) =>
-        queryUntil(prometheus, promql, (result) =>
-          sameItems(
-            result.map((s) => key(s, labels)),
-            expected,
-          ),
+        queryUntil(
+          prometheus,
+          promql,
+          (result) =>
+            sameItems(
+              result.map((s) => key(s, labels)),
+              expected,
+            ),
+          30_000,
         );
 
       await settledAnswer(

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllDaemons } from '../harness/daemon.js';
 import { startTransferPair, type TransferPair } from '../harness/transfer.js';
@@ -8,32 +7,12 @@ import {
   startExporter,
   stopAllExporters,
 } from '../support/exporter-process.js';
-import { multiTargetConfig, type PrometheusHandle, startPrometheus, type VectorSample } from '../support/prometheus.js';
+import { multiTargetConfig, type PrometheusHandle, queryUntil, startPrometheus } from '../support/prometheus.js';
 
 // About 25 s at the limit: long enough for Prometheus to see the download in progress.
 const RATE_LIMIT_KIB = 320;
 const TRANSFER_BYTES = 25 * RATE_LIMIT_KIB * 1024;
 const DAEMONS = ['seeder', 'leecher'];
-
-/** Polls `promql` until `accept` holds for its answer. @throws Error with the last answer and Prometheus' log */
-async function queryUntil(
-  prometheus: PrometheusHandle,
-  promql: string,
-  accept: (result: VectorSample[]) => boolean,
-  timeoutMs = 20_000,
-): Promise<VectorSample[]> {
-  const deadline = Date.now() + timeoutMs;
-  let last: VectorSample[] = [];
-  while (Date.now() < deadline) {
-    last = await prometheus.query(promql);
-    if (accept(last)) return last;
-    await sleep(250);
-  }
-  throw new Error(
-    `query ${promql} did not give the expected answer within ${timeoutMs} ms; last: ${JSON.stringify(last)}\n` +
-      `targets: ${JSON.stringify(await prometheus.targets())}\n${prometheus.logTail()}`,
-  );
-}
 
 describe('a real Prometheus scraping the exporter', () => {
   let pair: TransferPair;

@@ -148,6 +148,30 @@ export async function startPrometheus(
   };
 }
 
+/**
+ * Polls `promql` until `accept` holds for its answer.
+ *
+ * @throws PrometheusError with the last answer, the targets and Prometheus' log when it never does
+ */
+export async function queryUntil(
+  prometheus: PrometheusHandle,
+  promql: string,
+  accept: (result: VectorSample[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<VectorSample[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: VectorSample[] = [];
+  while (Date.now() < deadline) {
+    last = await prometheus.query(promql);
+    if (accept(last)) return last;
+    await sleep(250);
+  }
+  throw new PrometheusError(
+    `query ${promql} did not give the expected answer within ${timeoutMs} ms; last: ${JSON.stringify(last)}\n` +
+      `targets: ${JSON.stringify(await prometheus.targets())}\n${prometheus.logTail()}`,
+  );
+}
+
 async function isReady(url: string): Promise<boolean> {
   try {
     const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) });
