@@ -25,6 +25,7 @@ import {
   type ListenAddress,
   ListenAddressError,
   listen,
+  listenAddressFromEnv,
   parseListenAddress,
   parseTelemetryPath,
   TelemetryPathError,
@@ -173,14 +174,6 @@ function logLevelFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   const value = env.LOG_LEVEL?.toLowerCase();
   if (!value) return undefined;
   return value === 'warning' ? 'warn' : value;
-}
-
-/** `LISTEN_ADDRESS` and `LISTEN_PORT` (the reference exporter's) as a listen address, when either is set. */
-function listenAddressFromEnv(env: NodeJS.ProcessEnv): string | undefined {
-  const { LISTEN_ADDRESS: host, LISTEN_PORT: port } = env;
-  if (!host && !port) return undefined;
-  const hostPart = host?.includes(':') && !host.startsWith('[') ? `[${host}]` : (host ?? '');
-  return `${hostPart}:${port || DEFAULT_LISTEN_ADDRESS.slice(1)}`;
 }
 
 function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {

@@ -1,24 +1,46 @@
 /**
- * The container image's HEALTHCHECK: `node dist/healthcheck.js [PID]` GETs `/healthz` on the address the
- * exporter process (PID 1 by default) was started with (`--web.listen-address`), so a changed listen
- * address needs no changed health check. Exit 0 when healthy, 1 otherwise.
+ * The container image's HEALTHCHECK: `node dist/healthcheck.js [PID]` GETs `/healthz` where the
+ * exporter process (PID 1 by default) listens, read from how it was started: `--web.listen-address`,
+ * else `LISTEN_ADDRESS`/`LISTEN_PORT`, and HTTPS when its `--web.config.file` turns TLS on. A changed
+ * listen address or web configuration needs no changed health check. Exit 0 when healthy, 1 otherwise.
  */
 import { readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_LISTEN_ADDRESS, parseListenAddress } from './server.js';
+import { DEFAULT_LISTEN_ADDRESS, listenAddressFromEnv, parseListenAddress } from './server.js';
+import { loadWebConfig } from './web/config.js';
 
 const TIMEOUT_MS = 4_000;
+/** 401: basic authentication is on and the health check holds no credentials, but the server answered. */
+const HEALTHY_STATUSES: ReadonlySet<number> = new Set([200, 401]);
 
-/** The `/healthz` URL of an exporter started with `exporterArgs` (its arguments after the script). */
-export function healthzUrl(exporterArgs: readonly string[]): string {
-  const { values } = parseArgs({
-    args: [...exporterArgs],
-    options: { 'web.listen-address': { type: 'string' } },
-    strict: false,
-  });
-  const flag = values['web.listen-address'];
-  const { host, port } = parseListenAddress(typeof flag === 'string' ? flag : DEFAULT_LISTEN_ADDRESS);
-  return `http://${connectHost(host)}:${port}/healthz`;
+/** How the exporter process was started: its arguments after the script, its environment and working directory. */
+export interface ExporterProcess {
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+function stringFlag(args: readonly string[], name: string): string | undefined {
+  const { values } = parseArgs({ args: [...args], options: { [name]: { type: 'string' } }, strict: false });
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The `/healthz` URL of an exporter started as `exporter`; `readFile` reads its web configuration file. */
+export function healthzUrl(exporter: ExporterProcess, readFile: (path: string) => string = readUtf8): string {
+  const address =
+    stringFlag(exporter.args, 'web.listen-address') ?? listenAddressFromEnv(exporter.env) ?? DEFAULT_LISTEN_ADDRESS;
+  const { host, port } = parseListenAddress(address);
+  const webConfigPath = stringFlag(exporter.args, 'web.config.file');
+  const tls = webConfigPath !== undefined && loadWebConfig(resolve(exporter.cwd, webConfigPath), readFile).tls;
+  return `${tls ? 'https' : 'http'}://${connectHost(host)}:${port}/healthz`;
+}
+
+function readUtf8(path: string): string {
+  return readFileSync(path, 'utf8');
 }
 
 /** Where to connect for a listen host: loopback for "all interfaces", the address itself otherwise. */
@@ -36,19 +58,52 @@ export function scriptArgs(cmdline: string): string[] {
     .slice(2);
 }
 
+/** A process's environment from `/proc/PID/environ` (`KEY=VALUE`, NUL-separated). */
+export function processEnv(environ: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const entry of environ.split('\0')) {
+    const equals = entry.indexOf('=');
+    if (equals > 0) env[entry.slice(0, equals)] = entry.slice(equals + 1);
+  }
+  return env;
+}
+
+/**
+ * The status of `GET url`. The server's certificate is not verified: this asks a process on the
+ * same host whether it serves, not whether its certificate is valid for other clients.
+ */
+function statusOf(url: string): Promise<number> {
+  const get = url.startsWith('https:') ? httpsGet : httpGet;
+  return new Promise((resolveStatus, reject) => {
+    const request = get(url, { rejectUnauthorized: false, timeout: TIMEOUT_MS }, (response) => {
+      response.resume();
+      resolveStatus(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
+}
+
+/** Whether the exporter at `url` answers as a live one; rejects when nothing answers. */
+export async function isHealthy(url: string): Promise<boolean> {
+  return HEALTHY_STATUSES.has(await statusOf(url));
+}
+
 async function main(): Promise<number> {
   const pid = process.argv[2] ?? '1';
   let url: string;
   try {
-    url = healthzUrl(scriptArgs(readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
+    url = healthzUrl({
+      args: scriptArgs(readFileSync(`/proc/${pid}/cmdline`, 'utf8')),
+      env: processEnv(readFileSync(`/proc/${pid}/environ`, 'utf8')),
+      cwd: `/proc/${pid}/cwd`,
+    });
   } catch (error) {
     process.stderr.write(`healthcheck: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-    await response.arrayBuffer();
-    return response.ok ? 0 : 1;
+    return (await isHealthy(url)) ? 0 : 1;
   } catch {
     process.stderr.write(`healthcheck: no answer from ${url}\n`);
     return 1;

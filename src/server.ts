@@ -83,6 +83,14 @@ export function parseTelemetryPath(path: string): string {
 /** `--web.listen-address` when not given: port 9354 on all interfaces. */
 export const DEFAULT_LISTEN_ADDRESS = ':9354';
 
+/** `LISTEN_ADDRESS` and `LISTEN_PORT` (the reference exporter's) as a listen address, when either is set. */
+export function listenAddressFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const { LISTEN_ADDRESS: host, LISTEN_PORT: port } = env;
+  if (!host && !port) return undefined;
+  const hostPart = host?.includes(':') && !host.startsWith('[') ? `[${host}]` : (host ?? '');
+  return `${hostPart}:${port || DEFAULT_LISTEN_ADDRESS.slice(1)}`;
+}
+
 /**
  * Parses `HOST:PORT`, `:PORT` or `[IPv6]:PORT` (port 0..65535; 0 picks a free port).
  * @throws {ListenAddressError} naming the bad value
