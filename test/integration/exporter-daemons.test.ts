@@ -47,7 +47,7 @@ const SESSION_FAMILIES: Readonly<Record<(typeof SESSION_KEYS)[number], string>> 
   'net.sent_bytes': 'deluge_session_sent_bytes_total',
 };
 
-/** Families METRICS.md marks always-on that every healthy daemon must have at least one sample of. */
+/** Families docs/metrics.md marks always-on that every healthy daemon must have at least one sample of. */
 const ALWAYS_ON_PER_DAEMON = [
   'deluge_up',
   'deluge_scrape_duration_seconds',

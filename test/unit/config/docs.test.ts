@@ -10,53 +10,133 @@ interface SchemaDef {
   readonly shape?: Record<string, z.ZodType>;
   readonly innerType?: z.ZodType;
   readonly element?: z.ZodType;
+  readonly defaultValue?: unknown;
 }
 
-/** Every key path of the config schema (`daemons[].tls.ca_file`), walking through optional/default wrappers. */
-function keyPaths(schema: z.ZodType, prefix = ''): string[] {
-  const def = (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
-  if (def.innerType !== undefined) return keyPaths(def.innerType, prefix);
-  if (def.type === 'array' && def.element !== undefined) return keyPaths(def.element, `${prefix}[]`);
+/** One key of the config file: its full path (`daemons[].tls.ca_file`) and its default, if it has one. */
+interface SchemaKey {
+  readonly path: string;
+  readonly hasDefault: boolean;
+  readonly defaultValue?: unknown;
+}
+
+function defOf(schema: z.ZodType): SchemaDef {
+  return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+}
+
+/** The default a key's schema declares, looking through optional/pipe wrappers. */
+function declaredDefault(schema: z.ZodType): { hasDefault: boolean; defaultValue?: unknown } {
+  const def = defOf(schema);
+  if (def.type === 'default') return { hasDefault: true, defaultValue: def.defaultValue };
+  if (def.innerType !== undefined) return declaredDefault(def.innerType);
+  return { hasDefault: false };
+}
+
+/** Every leaf key of the config schema, walking through optional/default wrappers and arrays. */
+function schemaKeys(schema: z.ZodType, prefix = ''): SchemaKey[] {
+  const def = defOf(schema);
+  if (def.innerType !== undefined) return schemaKeys(def.innerType, prefix);
+  if (def.type === 'array' && def.element !== undefined) return schemaKeys(def.element, `${prefix}[]`);
   if (def.type === 'object' && def.shape !== undefined) {
     return Object.entries(def.shape).flatMap(([key, child]) => {
       const path = prefix === '' ? key : `${prefix}.${key}`;
-      const below = keyPaths(child, path);
-      return below.length === 0 ? [path] : below;
+      const below = schemaKeys(child, path);
+      return below.length === 0 ? [{ path, ...declaredDefault(child) }] : below;
     });
   }
   return [];
 }
 
-function readmeConfigSection(): string {
+/** How the docs write a default: `[]`, `true`, `10`, `127.0.0.1`. */
+function written(value: unknown): string {
+  return Array.isArray(value) ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The README's configuration table as full key path → default cell. A row names one key in full and
+ * may add siblings (`` `daemons[].host` / `port` ``), whose defaults are in the same order.
+ */
+function readmeTable(): Map<string, string> {
   const readme = readFileSync(new URL('README.md', root), 'utf8');
   const start = readme.indexOf('### Configuration reference');
   const end = readme.indexOf('\n### ', start + 1);
   expect(start).toBeGreaterThan(0);
-  return readme.slice(start, end);
+  const rows = new Map<string, string>();
+  for (const line of readme.slice(start, end).split('\n')) {
+    const cells = line.split('|').map((cell) => cell.trim());
+    if (cells.length < 4 || !cells[1]?.startsWith('`')) continue;
+    const keys = [...(cells[1] ?? '').matchAll(/`([^`]+)`/g)].map((match) => match[1] ?? '');
+    const defaults = (cells[2] ?? '').split(' / ');
+    const first = keys[0] ?? '';
+    const parent = first.includes('.') ? first.slice(0, first.lastIndexOf('.') + 1) : '';
+    keys.forEach((key, index) => {
+      rows.set(index === 0 ? key : `${parent}${key}`, defaults[index] ?? defaults[0] ?? '');
+    });
+  }
+  return rows;
+}
+
+/**
+ * docs/configuration.md's reference blocks as full key path → the key's line. Top-level keys and
+ * the blocks under `per_torrent:`/`disk:` come from the main block, `daemons[].…` from `<daemon_config>`
+ * and `daemons[].tls.…` from its `tls:` block.
+ */
+function configurationDocLines(): Map<string, string> {
+  const docs = readFileSync(new URL('docs/configuration.md', root), 'utf8');
+  const lines = new Map<string, string>();
+  let section = '';
+  let block = '';
+  for (const line of docs.split('\n')) {
+    if (line.startsWith('### ')) section = line.startsWith('### `<daemon_config>`') ? 'daemons[].' : '';
+    const nested = line.match(/^(\w+):\s*$/);
+    if (nested) {
+      block = `${nested[1]}.`;
+      continue;
+    }
+    if (/^\S/.test(line) && !line.startsWith('#')) block = '';
+    const key = line.match(/^\s*\[?\s*(\w+):/)?.[1];
+    if (key !== undefined) lines.set(`${section}${block}${key}`, line);
+  }
+  return lines;
 }
 
 describe('config documentation', () => {
-  const paths = keyPaths(configFileSchema);
+  const keys = schemaKeys(configFileSchema);
 
-  it('walks the whole schema', () => {
-    expect(paths).toContain('daemons[].tls.fingerprint_sha256');
-    expect(paths).toContain('per_torrent.max_torrents');
-    expect(paths.length).toBeGreaterThan(20);
+  it('walks the whole schema, defaults included', () => {
+    const byPath = new Map(keys.map((key) => [key.path, key]));
+    expect(byPath.get('daemons[].tls.fingerprint_sha256')?.hasDefault).toBe(false);
+    expect(byPath.get('per_torrent.max_torrents')).toEqual({
+      path: 'per_torrent.max_torrents',
+      hasDefault: true,
+      defaultValue: 2000,
+    });
+    expect(keys.length).toBeGreaterThan(20);
   });
 
-  it('names every key in the README reference table', () => {
-    const section = readmeConfigSection();
-    for (const path of paths) {
-      const key = path.slice(path.lastIndexOf('.') + 1).replace('[]', '');
-      expect(section, `README lacks ${path}`).toMatch(new RegExp(`\`[^\`]*\\b${key}\\b[^\`]*\``));
+  it('the README table names every key by its full path, with the default the schema declares', () => {
+    const table = readmeTable();
+    for (const key of keys) {
+      const cell = table.get(key.path);
+      expect(cell, `README lacks ${key.path}`).toBeDefined();
+      if (key.hasDefault) {
+        expect(cell, `README default of ${key.path}`).toContain(`\`${written(key.defaultValue)}\``);
+      }
     }
+    const documentedOnly = [...table.keys()].filter((path) => !keys.some((key) => key.path === path));
+    expect(documentedOnly, 'README names keys the schema does not have').toEqual([]);
   });
 
-  it('documents every key in docs/configuration.md', () => {
-    const docs = readFileSync(new URL('docs/configuration.md', root), 'utf8');
-    for (const path of paths) {
-      const key = path.slice(path.lastIndexOf('.') + 1).replace('[]', '');
-      expect(docs, `docs/configuration.md lacks ${path}`).toMatch(new RegExp(`\\b${key}:`));
+  it('docs/configuration.md documents every key in its block, with the default the schema declares', () => {
+    const lines = configurationDocLines();
+    for (const key of keys) {
+      const line = lines.get(key.path);
+      expect(line, `docs/configuration.md lacks ${key.path}`).toBeDefined();
+      if (key.hasDefault) {
+        expect(line, `docs/configuration.md default of ${key.path}`).toContain(
+          `default = ${written(key.defaultValue)} ]`,
+        );
+      }
     }
   });
 });
