@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, posix, resolve, win32 } from 'node:path';
+import { isDaemonPort } from '../rpc/port.js';
 import { deepFreeze } from './deep-freeze.js';
 import { authFilePath, delugeConfigDirCandidates, findAuthPassword } from './deluge-auth.js';
 import { parseDelugeConfigFile } from './deluge-config-file.js';
@@ -271,7 +272,7 @@ function daemonPortFromCoreConf(dir: string, input: LoadConfigInput): number | u
     return undefined;
   }
   const port = parseDelugeConfigFile(text)?.daemon_port;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+  if (!isDaemonPort(port)) {
     throw new ConfigError(ENVIRONMENT_SOURCE, file, 'no valid daemon_port in this Deluge config file; set DELUGE_PORT');
   }
   return port;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_FRAME_BYTES } from '../rpc/framing.js';
+import { DAEMON_PORT_RANGE, isDaemonPort } from '../rpc/port.js';
 import { normalizeFingerprint } from '../rpc/tls.js';
 import { PER_TORRENT_FAMILIES } from './per-torrent-families.js';
 
@@ -55,10 +56,8 @@ const countAtLeastZero = z
   .int()
   .nonnegative();
 const port = z
-  .number({ error: expected('integer 1..65535') })
-  .int()
-  .min(1)
-  .max(65535);
+  .number({ error: expected(`integer ${DAEMON_PORT_RANGE}`) })
+  .refine(isDaemonPort, { error: expected(`integer ${DAEMON_PORT_RANGE}`) });
 
 // The value of a password is never echoed, not even when it has the wrong type.
 const password = z

@@ -2,6 +2,7 @@
  * The DelugeRPC client: one logged-in connection at a time, opened lazily, replaced after any failure,
  * with bounded connect retries and the daemon's events re-emitted.
  */
+
 import { EventEmitter } from 'node:events';
 import pRetry from 'p-retry';
 import { DelugeConnection, describeWireValue } from './connection.js';
@@ -17,6 +18,7 @@ import {
 } from './errors.js';
 import { type FrameLimits, resolveFrameLimits } from './framing.js';
 import { InFlightBundle, type RpcInFlight } from './in-flight.js';
+import { DAEMON_PORT_RANGE, isDaemonPort } from './port.js';
 import type { RencodeValue } from './rencode.js';
 import { type ResolvedTls, resolveTls } from './tls.js';
 import type {
@@ -176,8 +178,8 @@ export class DelugeClient extends EventEmitter<DelugeClientEvents> implements De
    */
   constructor(options: DelugeClientOptions) {
     super();
-    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
-      throw new RangeError(`deluge port ${String(options.port)} is not an integer in 1…65535`);
+    if (!isDaemonPort(options.port)) {
+      throw new RangeError(`deluge port ${String(options.port)} is not an integer in ${DAEMON_PORT_RANGE}`);
     }
     this.limits = resolveFrameLimits({
       ...options.decodeLimits,

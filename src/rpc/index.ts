@@ -63,6 +63,7 @@ export { HANDSHAKE_LIMITS } from './framing.js';
  * `callMany(requests, {signal})` is `send(requests).wait({signal})`.
  */
 export type { RpcInFlight } from './in-flight.js';
+export { DAEMON_PORT_RANGE, isDaemonPort } from './port.js';
 export {
   DEFAULT_DECODE_LIMITS,
   decode,

@@ -281,6 +281,6 @@ describe('DelugeClient: options', () => {
     expect(() => new DelugeClient({ ...base, port: 58846, tls: { fingerprintSha256: 'abc' } })).toThrow(
       InvalidFingerprintError,
     );
-    expect(() => new DelugeClient({ ...base, port: 70000 })).toThrow('deluge port 70000 is not an integer in 1…65535');
+    expect(() => new DelugeClient({ ...base, port: 70000 })).toThrow('deluge port 70000 is not an integer in 1..65535');
   });
 });
