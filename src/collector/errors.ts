@@ -1,4 +1,4 @@
-import { shortenForLog } from '../rpc/shorten.js';
+import { describeWireValue } from '../rpc/connection.js';
 
 /** An RPC answer whose overall shape is not what Deluge 2.x sends (e.g. a string where a dict belongs). */
 export class UnexpectedAnswerError extends Error {
@@ -9,7 +9,7 @@ export class UnexpectedAnswerError extends Error {
     readonly expected: string,
     actual: unknown,
   ) {
-    super(`${method} answered ${describe(actual)}, expected ${expected}`);
+    super(`${method} answered ${describeWireValue(actual)}, expected ${expected}`);
   }
 }
 
@@ -17,11 +17,4 @@ export class UnexpectedAnswerError extends Error {
 export class MetricTableError extends Error {
   override readonly name = 'MetricTableError';
   readonly code = 'DELUGE_EXPORTER_METRIC_TABLE';
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
-  if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (typeof value === 'string') return `the string ${JSON.stringify(shortenForLog(value, 60))}`;
-  return `a ${typeof value}`;
 }

@@ -161,7 +161,7 @@ describe('DaemonSession failures', () => {
     expect(session.status.lastError).toMatchObject({
       type: 'UnexpectedAnswerError',
       category: 'unexpected answer',
-      detail: 'core.get_torrents_status answered the string "not a dict", expected a dict of torrents',
+      detail: 'core.get_torrents_status answered "not a dict", expected a dict of torrents',
     });
   });
 

@@ -47,7 +47,7 @@ describe('freeSpace', () => {
     expect(outcome.problems.map((p) => p.message)).toEqual([
       'daemon reports path /srv/missing as invalid (free space −1)',
       'free space of /root/x: PermissionError',
-      'core.get_free_space(/odd) answered the string "lots", expected a number',
+      'core.get_free_space(/odd) answered "lots", expected a number',
     ]);
     expect(outcome.problems[1]?.error).toBe(error);
   });

@@ -45,7 +45,7 @@ describe('sessionFamilies', () => {
 
   it('rejects an answer that is not a dict, naming it', () => {
     expect(() => sessionFamilies('oops', 'd1')).toThrow(UnexpectedAnswerError);
-    expect(() => sessionFamilies('oops', 'd1')).toThrow(/core\.get_session_status answered the string "oops"/);
+    expect(() => sessionFamilies('oops', 'd1')).toThrow(/core\.get_session_status answered "oops"/);
   });
 
   it('requests exactly the fixed keys; the libtorrent collector, when on, asks for every key', () => {
