@@ -13,6 +13,7 @@ import type { DiskState } from '../../src/collector/disk.js';
 import { renderFamilies } from '../../src/collector/exposition.js';
 import { checkFamilies, MAX_LABEL_VALUE_LENGTH, mergeFamilies } from '../../src/collector/families.js';
 import { SESSION_STATUS_KEYS } from '../../src/collector/session.js';
+import { AGGREGATE_TORRENT_KEYS } from '../../src/collector/torrents.js';
 import type { ExporterConfig } from '../../src/config/types.js';
 import { DelugeRemoteError } from '../../src/rpc/errors.js';
 import type { Settled } from '../../src/rpc/types.js';
@@ -21,15 +22,7 @@ import { testConfig } from '../unit/collector/fixtures.js';
 import type { FuzzTarget } from './target.js';
 
 const TORRENT_KEYS = [
-  'state',
-  'label',
-  'tracker_host',
-  'total_wanted',
-  'total_remaining',
-  'is_finished',
-  'download_location',
-  'time_since_transfer',
-  'active_time',
+  ...AGGREGATE_TORRENT_KEYS,
   'name',
   'progress',
   'eta',
