@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:tls';
+import { DelugeClient } from '../../src/rpc/client.js';
 import { type DelugeInstall, daemonParentDir, delugedCommand, selectedInstall } from './deluge-versions.js';
 import { claimPort, findFreePort, LOOPBACK } from './ports.js';
 import { quietCoreConfig } from './quiet-config.js';
@@ -155,7 +156,7 @@ class Daemon implements DaemonHandle {
     return [tailOf(this.logFile, lines), tailOf(this.consoleFile, lines)].filter((text) => text !== '').join('\n');
   }
 
-  /** Spawns deluged and waits until its RPC port completes a TLS handshake. */
+  /** Spawns deluged and waits until its RPC port completes a TLS handshake and the admin can log in. */
   async start(): Promise<void> {
     const args = ['-d', '-c', this.configDir, '-p', String(this.port), '-i', LOOPBACK, '-u', LOOPBACK];
     args.push('-L', 'warning', '-l', this.logFile);
@@ -187,13 +188,29 @@ class Daemon implements DaemonHandle {
       if (exitCode !== undefined) {
         throw new DaemonStartError(`deluged exited (${exitCode}) before listening on ${this.port}\n${this.logTail()}`);
       }
-      if (await tlsHandshake(this.host, this.port, 1_000)) return;
+      if ((await tlsHandshake(this.host, this.port, 1_000)) && (await this.answersLogin())) return;
       await sleep(100);
     }
     await this.kill();
     throw new DaemonStartError(
       `deluged did not accept TLS on ${this.host}:${this.port} within ${this.readyTimeoutMs} ms\n${this.logTail()}`,
     );
+  }
+
+  /**
+   * Whether the admin can log in now. A daemon (2.2 more often) can complete TLS handshakes a moment
+   * before its RPC protocol answers, closing those first connections.
+   */
+  private async answersLogin(): Promise<boolean> {
+    const client = new DelugeClient({ ...this.admin, host: this.host, port: this.port });
+    try {
+      await client.connect({ signal: AbortSignal.timeout(2_000) });
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.close();
+    }
   }
 
   async stop(): Promise<void> {
