@@ -8,6 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** openssl arguments for a new, unencrypted P-256 key (`req -newkey`). */
+export const NEW_EC_KEY: readonly string[] = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
 /** PEM certificate and key of a test daemon, plus its SHA-256 fingerprint as Node prints it. */
 export interface TestCertificate {
   readonly cert: string;
@@ -31,23 +34,7 @@ export function generateCertificate(): TestCertificate {
     const certPath = join(dir, 'cert.pem');
     execFileSync(
       'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyPath,
-        '-out',
-        certPath,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=Deluge Daemon',
-      ],
+      ['req', '-x509', ...NEW_EC_KEY, '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=Deluge Daemon'],
       { stdio: 'ignore' },
     );
     const cert = readFileSync(certPath, 'utf8');

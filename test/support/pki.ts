@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NEW_EC_KEY } from './certificate.js';
 
 /** Paths and contents of one certificate and its key. */
 export interface CertificateFiles {
@@ -36,11 +37,7 @@ export function createCa(dir: string, name: string, cn: string): CertificateFile
   openssl([
     'req',
     '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
+    ...NEW_EC_KEY,
     '-keyout',
     join(dir, `${name}.key`),
     '-out',
@@ -71,21 +68,7 @@ export function issueCertificate(
     extensions,
     `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=${usage}\nsubjectAltName=${subjectAltNames}\n`,
   );
-  openssl([
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    join(dir, `${name}.key`),
-    '-out',
-    csr,
-    '-subj',
-    `/CN=${name}`,
-  ]);
+  openssl(['req', '-new', ...NEW_EC_KEY, '-keyout', join(dir, `${name}.key`), '-out', csr, '-subj', `/CN=${name}`]);
   openssl([
     'x509',
     '-req',
