@@ -7,7 +7,7 @@
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { constants, gzipSync } from 'node:zlib';
-import { renderFamilies } from '../src/collector/exposition.js';
+import { expositionText, renderFamilies } from '../src/collector/exposition.js';
 import { createScraper } from '../src/collector/scraper.js';
 import { loadConfig } from '../src/config/load.js';
 import { ExporterMetrics } from '../src/exporter-metrics.js';
@@ -52,7 +52,7 @@ async function exposition(count: number): Promise<string> {
     exporterMetrics: new ExporterMetrics({ defaultMetrics: false }),
   });
   try {
-    const text = renderFamilies(await scraper.scrape({}));
+    const text = expositionText(renderFamilies(await scraper.scrape({})));
     if (!text.includes('deluge_up{daemon=') || !text.includes(' 1\ndeluge_') || text.split('\n').length < count) {
       throw new Error(`the scrape of ${count} torrents failed:\n${text.slice(0, 2000)}`);
     }

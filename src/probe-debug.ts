@@ -5,10 +5,10 @@
  * and cut short.
  */
 import type { ScrapeTracer, TraceEntry } from './collector/daemon-session.js';
-import { renderFamilies } from './collector/exposition.js';
+import { expositionText, renderFamilies } from './collector/exposition.js';
 import { daemonDeadlineSeconds } from './collector/scraper.js';
 import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
-import type { MetricFamily } from './collector/types.js';
+import { type MetricFamily, sampleCount, samplesOf } from './collector/types.js';
 import { formatHostPort } from './config/host-port.js';
 import type { DaemonConfig, ExporterConfig } from './config/types.js';
 import { formatUtc } from './human-text.js';
@@ -83,7 +83,8 @@ function entryLines(entry: TraceEntry, startedMs: number, shown: (text: string) 
 }
 
 function upValue(families: readonly MetricFamily[]): number | undefined {
-  return families.find((family) => family.name === 'deluge_up')?.samples[0]?.value;
+  const up = families.find((family) => family.name === 'deluge_up');
+  return up === undefined ? undefined : samplesOf(up)[0]?.value;
 }
 
 /** Scrapes `daemon` now (through the shared scraper, so it also updates its status) and reports the scrape. */
@@ -117,8 +118,8 @@ export async function debugProbe(options: DebugProbeOptions): Promise<string> {
   const status = scraper.daemonStatus().find((candidate) => candidate.name === daemon.name);
   const lastError =
     status?.lastError !== undefined && status.lastError.atMs >= startedMs ? status.lastError : undefined;
-  const filled = families.filter((family) => family.samples.length > 0);
-  const samples = filled.reduce((sum, family) => sum + family.samples.length, 0);
+  const counts = families.map(sampleCount).filter((count) => count > 0);
+  const samples = counts.reduce((sum, count) => sum + count, 0);
   const lines = [
     `deluge-exporter ${options.version}: debug probe of daemon ${JSON.stringify(shown(daemon.name))}`,
     `started ${formatUtc(startedMs)}, took ${Math.round(tookMs)} ms, deadline ${deadline} s`,
@@ -133,10 +134,10 @@ export async function debugProbe(options: DebugProbeOptions): Promise<string> {
     'no connection was open; answer size: entries of a dict or list, characters of a string):',
     ...entries.flatMap((entry) => entryLines(entry, startedMs, shown)),
     '',
-    `Produced ${samples} sample(s) in ${filled.length} family(ies), health and event families included`,
+    `Produced ${samples} sample(s) in ${counts.length} family(ies), health and event families included`,
     '',
     'Metrics this probe returns (without debug=true):',
-    renderFamilies(families).trimEnd(),
+    expositionText(renderFamilies(families)).trimEnd(),
   ];
   return `${lines.join('\n')}\n`;
 }

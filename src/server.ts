@@ -1,8 +1,14 @@
 import type { Server } from 'node:http';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { EXPOSITION_CONTENT_TYPE, joinExpositions, renderFamilies } from './collector/exposition.js';
+import {
+  EXPOSITION_CONTENT_TYPE,
+  type Exposition,
+  joinExpositions,
+  renderFamilies,
+  textExposition,
+} from './collector/exposition.js';
 import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import { renderLandingPage } from './landing-page.js';
@@ -123,7 +129,25 @@ export function probeTargetProblem(target: unknown, daemonNames: readonly string
   return `unknown target ${JSON.stringify(shown)}; ${configured}`;
 }
 
-const gzipAsync = promisify(gzip);
+/** `exposition` gzip-compressed, chunk by chunk (the text is never one string or one buffer). */
+async function gzipExposition(exposition: Exposition): Promise<Buffer[]> {
+  const compressed: Buffer[] = [];
+  for await (const chunk of Readable.from(exposition).pipe(createGzip({ level: GZIP_LEVEL }))) compressed.push(chunk);
+  return compressed;
+}
+
+/** Sends an exposition, gzip-compressed when the request accepts it, with its length. */
+async function sendExposition(request: Request, response: Response, exposition: Exposition): Promise<void> {
+  response.status(200).type(EXPOSITION_CONTENT_TYPE).vary('Accept-Encoding');
+  let body = exposition;
+  if (request.acceptsEncodings('gzip', 'identity') === 'gzip') {
+    response.set('Content-Encoding', 'gzip');
+    body = await gzipExposition(exposition);
+  }
+  response.set('Content-Length', String(body.reduce((sum, chunk) => sum + chunk.length, 0)));
+  for (const chunk of body) response.write(chunk);
+  response.end();
+}
 
 /** Builds the express app; `listen` starts it. */
 export function createApp({
@@ -187,13 +211,10 @@ export function createApp({
     withExporterMetrics: boolean,
   ) => {
     const daemons = renderFamilies(await scraper.scrape(scrapeRequest));
-    const body = withExporterMetrics ? joinExpositions(daemons, await exporterMetrics.registry.metrics()) : daemons;
-    response.status(200).type(EXPOSITION_CONTENT_TYPE).vary('Accept-Encoding');
-    if (request.acceptsEncodings('gzip', 'identity') === 'gzip') {
-      response.set('Content-Encoding', 'gzip').send(await gzipAsync(body, { level: GZIP_LEVEL }));
-    } else {
-      response.send(body);
-    }
+    const body = withExporterMetrics
+      ? joinExpositions(daemons, textExposition(await exporterMetrics.registry.metrics()))
+      : daemons;
+    await sendExposition(request, response, body);
   };
 
   app.get(telemetryPath, async (request, response) => {

@@ -14,7 +14,7 @@ import { deriveFamilies } from './derive.js';
 import { classifyEvent, eventFamily, SUBSCRIBED_EVENTS, type TorrentEventCounter } from './events.js';
 import { errorField, FailureLog } from './failure-log.js';
 import { healthFamilies } from './health.js';
-import type { MetricFamily } from './types.js';
+import { type MetricFamily, sampleCount } from './types.js';
 
 /** Makes the RPC client of one daemon; tests inject one that points elsewhere. */
 export type ClientFactory = (options: DelugeClientOptions) => DelugeClient;
@@ -368,7 +368,7 @@ export class DaemonSession {
         problems: outcome.problems.map((problem) => shortenForLog(problem.message)),
         families: outcome.derived.map((family) => ({
           name: shortenForLog(family.name, 200),
-          samples: family.samples.length,
+          samples: sampleCount(family),
         })),
       });
     }

@@ -4,7 +4,7 @@ import type { Settled } from '../rpc/types.js';
 import { type Answers, answerOf, type Collector, type Problem } from './collector.js';
 import { UnexpectedAnswerError } from './errors.js';
 import { parseTorrents, type TorrentEntry, torrentSavePath } from './torrent-entries.js';
-import type { MetricFamily, Sample } from './types.js';
+import type { Sample, SampleFamily } from './types.js';
 import { asBoolean, asNumber, asRecord, asString } from './values.js';
 
 const METHOD = 'core.get_free_space';
@@ -55,7 +55,7 @@ export interface DiskState {
 
 /** The free-space family plus what went wrong. */
 export interface FreeSpaceOutcome {
-  readonly family: MetricFamily;
+  readonly family: SampleFamily;
   readonly problems: readonly Problem[];
 }
 

@@ -1,6 +1,6 @@
 import { parseEvent } from '../rpc/api.js';
 import type { DelugeEvent } from '../rpc/types.js';
-import type { MetricFamily } from './types.js';
+import type { SampleFamily } from './types.js';
 
 /** The `event` label values of `deluge_torrent_events_total`; all are always present. */
 export const TORRENT_EVENT_COUNTERS = ['added', 'removed', 'finished', 'errored', 'state_changed'] as const;
@@ -47,7 +47,7 @@ export function classifyEvent(event: DelugeEvent): TorrentEventCounter[] {
 export function eventFamily(
   daemon: string,
   counts: Readonly<Partial<Record<TorrentEventCounter, number>>>,
-): MetricFamily {
+): SampleFamily {
   return {
     name: 'deluge_torrent_events_total',
     type: 'counter',

@@ -1,4 +1,12 @@
-import type { MetricFamily, Sample } from './types.js';
+import {
+  type ColumnFamily,
+  isColumnFamily,
+  type Labels,
+  type MetricFamily,
+  type Sample,
+  type SampleFamily,
+  type ValueColumn,
+} from './types.js';
 
 /** Longest label value taken from a daemon answer, in UTF-16 code units; longer ones are cut and end in `…`. */
 export const MAX_LABEL_VALUE_LENGTH = 1024;
@@ -36,8 +44,8 @@ export function boundLabelValue(value: string): string {
   return `${value.slice(0, end)}…`;
 }
 
-function checkSample(family: MetricFamily, sample: Sample): Sample {
-  const { labels } = sample;
+/** `labels` with exactly the family's label names, long values cut (the same object when nothing was cut). */
+function checkLabels(family: MetricFamily, labels: Labels): Labels {
   let bounded: Record<string, string> | undefined;
   for (const name of family.labelNames) {
     const value = labels[name];
@@ -52,10 +60,17 @@ function checkSample(family: MetricFamily, sample: Sample): Sample {
   if (count !== family.labelNames.length) {
     throw new InvalidFamilyError(family.name, 'a sample has labels the family does not declare');
   }
-  if (typeof sample.value !== 'number' || !Number.isFinite(sample.value)) {
-    throw new InvalidFamilyError(family.name, `non-finite value ${String(sample.value).slice(0, 40)}`);
-  }
-  return bounded === undefined ? sample : { labels: bounded, value: sample.value };
+  return bounded ?? labels;
+}
+
+function nonFinite(family: MetricFamily, value: unknown): InvalidFamilyError {
+  return new InvalidFamilyError(family.name, `non-finite value ${String(value).slice(0, 40)}`);
+}
+
+function checkSample(family: MetricFamily, sample: Sample): Sample {
+  const labels = checkLabels(family, sample.labels);
+  if (typeof sample.value !== 'number' || !Number.isFinite(sample.value)) throw nonFinite(family, sample.value);
+  return labels === sample.labels ? sample : { labels, value: sample.value };
 }
 
 /**
@@ -73,7 +88,7 @@ class SeriesSet {
   }
 
   /** Adds a series; false when the family already has one with these labels. */
-  add(labels: Readonly<Record<string, string>>): boolean {
+  add(labels: Labels): boolean {
     const first = this.#first;
     const rest = this.#rest;
     const group = first === undefined ? '' : (labels[first] as string);
@@ -96,11 +111,14 @@ class SeriesSet {
  * collectors already used), every sample with exactly the declared labels, no two samples with the
  * same labels, finite values. Label values are cut to {@link MAX_LABEL_VALUE_LENGTH}; negative
  * counter samples are dropped (Deluge's totals never go below 0, so one that does is not a counter).
+ * A column family has one column; its series list is checked once for all the families that share
+ * it (labels, cut, uniqueness), its values each (finite or `NaN` for no sample).
  * Returns the families to expose (the same objects when nothing changed).
  * @throws {FamilyConflictError | InvalidFamilyError}
  */
 export function checkFamilies(families: readonly MetricFamily[], taken: ReadonlySet<string>): MetricFamily[] {
   const names = new Set<string>();
+  const checkedSeries: CheckedSeries = new Map();
   return families.map((family) => {
     if (!METRIC_NAME.test(family.name)) throw new InvalidFamilyError(family.name, 'not a valid metric name');
     if (taken.has(family.name) || names.has(family.name)) throw new FamilyConflictError(family.name);
@@ -112,17 +130,79 @@ export function checkFamilies(families: readonly MetricFamily[], taken: Readonly
         throw new InvalidFamilyError(family.name, `invalid label name ${label.slice(0, 100)}`);
       }
     }
-    const seen = new SeriesSet(family.labelNames);
-    let samples: Sample[] | undefined;
-    family.samples.forEach((original, index) => {
-      const sample = checkSample(family, original);
-      if (!seen.add(sample.labels)) throw new InvalidFamilyError(family.name, 'two samples with the same labels');
-      const dropped = family.type === 'counter' && sample.value < 0;
-      if (samples === undefined && (dropped || sample !== original)) samples = family.samples.slice(0, index);
-      if (samples !== undefined && !dropped) samples.push(sample);
-    });
-    return samples === undefined ? family : { ...family, samples };
+    return isColumnFamily(family) ? checkColumnFamily(family, checkedSeries) : checkSampleFamily(family);
   });
+}
+
+function checkSampleFamily(family: SampleFamily): SampleFamily {
+  const seen = new SeriesSet(family.labelNames);
+  let samples: Sample[] | undefined;
+  family.samples.forEach((original, index) => {
+    const sample = checkSample(family, original);
+    if (!seen.add(sample.labels)) throw duplicateSeries(family);
+    const dropped = family.type === 'counter' && sample.value < 0;
+    if (samples === undefined && (dropped || sample !== original)) samples = family.samples.slice(0, index);
+    if (samples !== undefined && !dropped) samples.push(sample);
+  });
+  return samples === undefined ? family : { ...family, samples };
+}
+
+const duplicateSeries = (family: MetricFamily) =>
+  new InvalidFamilyError(family.name, 'two samples with the same labels');
+
+/** Series lists already checked in one `checkFamilies` call, by list and label names. */
+type CheckedSeries = Map<readonly Labels[], Map<string, readonly Labels[]>>;
+
+function checkColumnFamily(family: ColumnFamily, checked: CheckedSeries): ColumnFamily {
+  const [column, ...more] = family.columns;
+  if (column === undefined || more.length > 0) throw new InvalidFamilyError(family.name, 'not one column');
+  if (column.values.length !== column.series.length) {
+    throw new InvalidFamilyError(family.name, 'not one value per series');
+  }
+  const series = checkSeries(family, column.series, checked);
+  const values = checkValues(family, column.values);
+  return series === column.series && values === column.values ? family : { ...family, columns: [{ series, values }] };
+}
+
+/** The series list with its labels checked and cut; the same list when nothing was cut. */
+function checkSeries(family: ColumnFamily, series: readonly Labels[], checked: CheckedSeries): readonly Labels[] {
+  const namesKey = family.labelNames.join(',');
+  let byNames = checked.get(series);
+  const known = byNames?.get(namesKey);
+  if (known !== undefined) return known;
+  const seen = new SeriesSet(family.labelNames);
+  let cut: Labels[] | undefined;
+  series.forEach((original, index) => {
+    const labels = checkLabels(family, original);
+    if (!seen.add(labels)) throw duplicateSeries(family);
+    if (cut === undefined && labels !== original) cut = series.slice(0, index);
+    cut?.push(labels);
+  });
+  const result = cut ?? series;
+  if (byNames === undefined) {
+    byNames = new Map();
+    checked.set(series, byNames);
+  }
+  byNames.set(namesKey, result);
+  return result;
+}
+
+/** The values with negative counter values turned into "no sample"; the same array when none was. */
+function checkValues(family: ColumnFamily, values: Float64Array): Float64Array {
+  const counter = family.type === 'counter';
+  let kept: Float64Array | undefined;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index] as number;
+    if (!Number.isFinite(value)) {
+      if (Number.isNaN(value)) continue;
+      throw nonFinite(family, value);
+    }
+    if (counter && value < 0) {
+      kept ??= values.slice();
+      kept[index] = Number.NaN;
+    }
+  }
+  return kept ?? values;
 }
 
 /** Families merged by name, and the names dropped because they disagreed with an earlier family. */
@@ -132,28 +212,37 @@ export interface MergedFamilies {
 }
 
 /**
- * Merges families of the same name (one per daemon) into one family with all samples, keeping the
- * first-seen order of names. A family whose type or label names differ from the first one of its
- * name is left out and named in `conflicts`: one bad source never takes the exposition down.
+ * Merges families of the same name (one per daemon) into one family with all samples (all columns
+ * of column families), keeping the first-seen order of names. A family whose kind, type or label
+ * names differ from the first one of its name is left out and named in `conflicts`: one bad source
+ * never takes the exposition down.
  */
 export function mergeFamilies(families: readonly MetricFamily[]): MergedFamilies {
-  const byName = new Map<string, { first: MetricFamily; samples: Sample[] }>();
+  const byName = new Map<string, { first: MetricFamily; samples: Sample[]; columns: ValueColumn[] }>();
   const conflicts: string[] = [];
   for (const current of families) {
-    const entry = byName.get(current.name);
+    let entry = byName.get(current.name);
     if (entry === undefined) {
-      byName.set(current.name, { first: current, samples: [...current.samples] });
-      continue;
-    }
-    if (entry.first.type !== current.type || !sameLabelNames(entry.first.labelNames, current.labelNames)) {
+      entry = { first: current, samples: [], columns: [] };
+      byName.set(current.name, entry);
+    } else if (
+      entry.first.type !== current.type ||
+      isColumnFamily(entry.first) !== isColumnFamily(current) ||
+      !sameLabelNames(entry.first.labelNames, current.labelNames)
+    ) {
       conflicts.push(current.name);
       continue;
     }
-    for (const sample of current.samples) entry.samples.push(sample);
+    if (isColumnFamily(current)) entry.columns.push(...current.columns);
+    else for (const sample of current.samples) entry.samples.push(sample);
   }
-  return { families: [...byName.values()].map(({ first, samples }) => ({ ...first, samples })), conflicts };
+  return {
+    families: [...byName.values()].map(({ first, samples, columns }) =>
+      isColumnFamily(first) ? { ...first, columns } : { ...first, samples },
+    ),
+    conflicts,
+  };
 }
-
 function sameLabelNames(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((name, index) => name === b[index]);
 }

@@ -1,4 +1,4 @@
-import type { MetricFamily } from './types.js';
+import type { SampleFamily } from './types.js';
 
 /** What the scrape of one daemon achieved. */
 export interface DaemonHealth {
@@ -13,7 +13,7 @@ export interface DaemonHealth {
 }
 
 /** `deluge_up`, `deluge_scrape_duration_seconds`, `deluge_scrape_collector_success`, `deluge_login_auth_level`. */
-export function healthFamilies(health: DaemonHealth): MetricFamily[] {
+export function healthFamilies(health: DaemonHealth): SampleFamily[] {
   const { daemon } = health;
   return [
     {

@@ -1,14 +1,14 @@
 import { requests } from '../rpc/api.js';
 import { answerOf, type Collector, callProblem, deriveFrom, type Problem } from './collector.js';
 import { UnexpectedAnswerError } from './errors.js';
-import type { MetricFamily } from './types.js';
+import type { SampleFamily } from './types.js';
 import { asString } from './values.js';
 
 /**
  * `deluge_info{version, libtorrent_version}` 1 from the `daemon.info` and
  * `core.get_libtorrent_version` answers. Throws UnexpectedAnswerError when either is not a string.
  */
-export function infoFamily(version: unknown, libtorrentVersion: unknown, daemon: string): MetricFamily {
+export function infoFamily(version: unknown, libtorrentVersion: unknown, daemon: string): SampleFamily {
   const daemonVersion = asString(version);
   if (daemonVersion === undefined) throw new UnexpectedAnswerError('daemon.info', 'a version string', version);
   const ltVersion = asString(libtorrentVersion);

@@ -2,7 +2,7 @@ import type { PerTorrentFamily } from '../config/per-torrent-families.js';
 import type { PerTorrentConfig } from '../config/types.js';
 import { type TorrentEntry, torrentLabel, torrentTracker } from './torrent-entries.js';
 import { classifyTrackerStatus, MAX_TRACKER_MESSAGE_LENGTH } from './tracker-status.js';
-import type { MetricFamily, MetricType, Sample } from './types.js';
+import type { ColumnFamily, Labels, MetricFamily, MetricType, SampleFamily } from './types.js';
 import { asNumber, asString } from './values.js';
 
 const METHOD = 'core.get_torrents_status';
@@ -97,6 +97,7 @@ const VALUE_FAMILIES: readonly ValueFamily[] = [
 const INFO_FAMILY: PerTorrentFamily = 'info';
 const INFO_KEYS: readonly string[] = ['name', 'state', 'label', 'tracker_host'];
 const TRACKER_ERROR_FAMILY: PerTorrentFamily = 'tracker_error_info';
+const HASH_LABELS: readonly string[] = ['daemon', 'hash'];
 
 function isSelected(config: PerTorrentConfig, familyName: string): boolean {
   return config.families.length === 0 || config.families.includes(familyName);
@@ -140,9 +141,22 @@ export function selectPerTorrent(torrents: readonly TorrentEntry[], config: PerT
   return { selected: capped ? [] : selected, capped };
 }
 
+/** A column family of `deluge_torrent_*` over `series`. */
+function torrentFamily(
+  name: string,
+  type: MetricType,
+  help: string,
+  labelNames: readonly string[],
+  series: readonly Labels[],
+  values: Float64Array,
+): ColumnFamily {
+  return { name: `deluge_torrent_${name}`, type, help, labelNames, columns: [{ series, values }] };
+}
+
 /**
  * The per-torrent families and `deluge_torrent_series_capped` of a selection: series exist only when
  * per-torrent series are on and the filtered torrents do not exceed the cap; otherwise capped is 1.
+ * Per-torrent families are columns over one `{daemon, hash}` series list (no sample objects).
  */
 export function perTorrentFamilies(
   { selected, capped }: PerTorrentSelection,
@@ -150,7 +164,7 @@ export function perTorrentFamilies(
   config: PerTorrentConfig,
   scrapeTimeSeconds: number,
 ): MetricFamily[] {
-  const cappedFamily: MetricFamily = {
+  const cappedFamily: SampleFamily = {
     name: 'deluge_torrent_series_capped',
     type: 'gauge',
     help: '1 when per-torrent series are off or the torrent count exceeds the configured cap, else 0.',
@@ -160,22 +174,14 @@ export function perTorrentFamilies(
   if (capped) return [cappedFamily];
   const families: MetricFamily[] = [];
   if (isSelected(config, INFO_FAMILY)) families.push(infoFamily(selected, daemon));
-  // One labels object per torrent, shared by all its value families: the exposition renders it once.
-  const labels = selected.map((torrent) => ({ daemon, hash: torrent.hash }));
+  const series: Labels[] = selected.map((torrent) => ({ daemon, hash: torrent.hash }));
   for (const family of VALUE_FAMILIES) {
     if (!isSelected(config, family.family)) continue;
-    const samples: Sample[] = [];
-    selected.forEach((torrent, index) => {
-      const value = family.derive(torrent.status, scrapeTimeSeconds);
-      if (value !== undefined) samples.push({ labels: labels[index] as Sample['labels'], value });
-    });
-    families.push({
-      name: `deluge_torrent_${family.family}`,
-      type: family.type,
-      help: family.help,
-      labelNames: ['daemon', 'hash'],
-      samples,
-    });
+    const values = new Float64Array(selected.length);
+    for (let index = 0; index < selected.length; index++) {
+      values[index] = family.derive((selected[index] as TorrentEntry).status, scrapeTimeSeconds) ?? Number.NaN;
+    }
+    families.push(torrentFamily(family.family, family.type, family.help, HASH_LABELS, series, values));
   }
   if (isSelected(config, TRACKER_ERROR_FAMILY)) families.push(trackerErrorInfoFamily(selected, daemon));
   families.push(cappedFamily);
@@ -183,38 +189,37 @@ export function perTorrentFamilies(
 }
 
 /** `deluge_torrent_tracker_error_info`: one series for each torrent whose tracker status is an error. */
-function trackerErrorInfoFamily(torrents: readonly TorrentEntry[], daemon: string): MetricFamily {
-  const samples: Sample[] = [];
+function trackerErrorInfoFamily(torrents: readonly TorrentEntry[], daemon: string): ColumnFamily {
+  const series: Labels[] = [];
   for (const torrent of torrents) {
     const error = classifyTrackerStatus(torrent.status.tracker_status);
-    if (error === undefined) continue;
-    samples.push({ labels: { daemon, hash: torrent.hash, kind: error.kind, message: error.message }, value: 1 });
+    if (error !== undefined) series.push({ daemon, hash: torrent.hash, kind: error.kind, message: error.message });
   }
-  return {
-    name: 'deluge_torrent_tracker_error_info',
-    type: 'gauge',
-    help: `Tracker error of the torrent, value 1: kind (unregistered, unauthorized, unreachable, other) and the tracker's message without "Error: ", at most ${MAX_TRACKER_MESSAGE_LENGTH} characters (${METHOD} tracker_status).`,
-    labelNames: ['daemon', 'hash', 'kind', 'message'],
-    samples,
-  };
+  return torrentFamily(
+    TRACKER_ERROR_FAMILY,
+    'gauge',
+    `Tracker error of the torrent, value 1: kind (unregistered, unauthorized, unreachable, other) and the tracker's message without "Error: ", at most ${MAX_TRACKER_MESSAGE_LENGTH} characters (${METHOD} tracker_status).`,
+    ['daemon', 'hash', 'kind', 'message'],
+    series,
+    new Float64Array(series.length).fill(1),
+  );
 }
 
-function infoFamily(torrents: readonly TorrentEntry[], daemon: string): MetricFamily {
-  return {
-    name: 'deluge_torrent_info',
-    type: 'gauge',
-    help: `Torrent facts, value 1 (${METHOD} name, state, label, tracker_host).`,
-    labelNames: ['daemon', 'hash', 'name', 'state', 'label', 'tracker'],
-    samples: torrents.map((torrent) => ({
-      labels: {
-        daemon,
-        hash: torrent.hash,
-        name: asString(torrent.status.name) ?? torrent.hash,
-        state: asString(torrent.status.state) ?? '',
-        label: torrentLabel(torrent),
-        tracker: torrentTracker(torrent),
-      },
-      value: 1,
-    })),
-  };
+function infoFamily(torrents: readonly TorrentEntry[], daemon: string): ColumnFamily {
+  const series = torrents.map((torrent) => ({
+    daemon,
+    hash: torrent.hash,
+    name: asString(torrent.status.name) ?? torrent.hash,
+    state: asString(torrent.status.state) ?? '',
+    label: torrentLabel(torrent),
+    tracker: torrentTracker(torrent),
+  }));
+  return torrentFamily(
+    INFO_FAMILY,
+    'gauge',
+    `Torrent facts, value 1 (${METHOD} name, state, label, tracker_host).`,
+    ['daemon', 'hash', 'name', 'state', 'label', 'tracker'],
+    series,
+    new Float64Array(series.length).fill(1),
+  );
 }

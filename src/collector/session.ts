@@ -3,7 +3,7 @@ import { answerOf, type Collector, deriveFrom } from './collector.js';
 import { UnexpectedAnswerError } from './errors.js';
 import { FamilyConflictError } from './families.js';
 import { LIBTORRENT_METRIC_TYPES, type LibtorrentMetricTypes } from './libtorrent-metric-types.js';
-import type { MetricFamily, MetricType, Sample } from './types.js';
+import type { MetricType, Sample, SampleFamily } from './types.js';
 import { asNumber, asRecord } from './values.js';
 
 const METHOD = 'core.get_session_status';
@@ -71,7 +71,7 @@ function statusRecord(status: unknown): Readonly<Record<string, unknown>> {
  * The `deluge_session_*` families from a `core.get_session_status` answer. Missing or non-numeric keys
  * drop their sample. Throws UnexpectedAnswerError when the answer is not a dict.
  */
-export function sessionFamilies(status: unknown, daemon: string): MetricFamily[] {
+export function sessionFamilies(status: unknown, daemon: string): SampleFamily[] {
   const record = statusRecord(status);
   return SESSION_METRICS.map((metric) => {
     const samples: Sample[] = [];
@@ -109,10 +109,10 @@ export function libtorrentMetricName(key: string, type: MetricType): string {
  * counter `dht.dht_bytes_in`), throws FamilyConflictError. Throws UnexpectedAnswerError when the answer
  * is not a dict.
  */
-export function libtorrentFamilies(status: unknown, daemon: string, types: LibtorrentMetricTypes): MetricFamily[] {
+export function libtorrentFamilies(status: unknown, daemon: string, types: LibtorrentMetricTypes): SampleFamily[] {
   const record = statusRecord(status);
   const tableNames = namesOfTable(types);
-  const families: MetricFamily[] = [];
+  const families: SampleFamily[] = [];
   const taken = new Set<string>();
   for (const key of Object.keys(record).sort()) {
     if (!key.includes('.')) continue;

@@ -1,7 +1,7 @@
 import { requests } from '../rpc/api.js';
 import { answerOf, type Collector, deriveFrom } from './collector.js';
 import { UnexpectedAnswerError } from './errors.js';
-import type { MetricFamily, Sample } from './types.js';
+import type { Sample, SampleFamily } from './types.js';
 import { asBoolean, asNumber, asRecord, asStringList } from './values.js';
 
 const CONFIG_METHOD = 'core.get_config_values';
@@ -25,7 +25,7 @@ function limit(value: unknown): number | undefined {
   return number === undefined || number < 0 ? undefined : number;
 }
 
-function daemonGauge(name: string, help: string, daemon: string, value: number | undefined): MetricFamily {
+function daemonGauge(name: string, help: string, daemon: string, value: number | undefined): SampleFamily {
   return {
     name,
     type: 'gauge',
@@ -39,7 +39,7 @@ function daemonGauge(name: string, help: string, daemon: string, value: number |
  * The `deluge_config_*` families from a `core.get_config_values` answer. Unlimited (−1) values and
  * missing or non-numeric keys have no sample. Throws UnexpectedAnswerError when the answer is not a dict.
  */
-export function configFamilies(configValues: unknown, daemon: string): MetricFamily[] {
+export function configFamilies(configValues: unknown, daemon: string): SampleFamily[] {
   const config = asRecord(configValues);
   if (config === undefined) throw new UnexpectedAnswerError(CONFIG_METHOD, 'a dict of config values', configValues);
   const kib = (key: string): number | undefined => {
@@ -96,7 +96,7 @@ export function configFamilies(configValues: unknown, daemon: string): MetricFam
  * `deluge_plugin_enabled{plugin}` 1 per plugin of a `core.get_enabled_plugins` answer.
  * Throws UnexpectedAnswerError when the answer is not a list.
  */
-export function pluginFamily(enabledPlugins: unknown, daemon: string): MetricFamily {
+export function pluginFamily(enabledPlugins: unknown, daemon: string): SampleFamily {
   const plugins = asStringList(enabledPlugins);
   if (plugins === undefined) {
     throw new UnexpectedAnswerError('core.get_enabled_plugins', 'a list of plugin names', enabledPlugins);
@@ -114,7 +114,7 @@ export function pluginFamily(enabledPlugins: unknown, daemon: string): MetricFam
  * `deluge_session_paused` 0/1 from a `core.is_session_paused` answer.
  * Throws UnexpectedAnswerError when the answer is not a boolean.
  */
-export function sessionPausedFamily(sessionPaused: unknown, daemon: string): MetricFamily {
+export function sessionPausedFamily(sessionPaused: unknown, daemon: string): SampleFamily {
   const paused = asBoolean(sessionPaused);
   if (paused === undefined) throw new UnexpectedAnswerError('core.is_session_paused', 'a boolean', sessionPaused);
   return daemonGauge(

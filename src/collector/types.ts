@@ -1,15 +1,64 @@
 /** Metric families as plain data: collectors return these, exposition renders them. */
 export type MetricType = 'gauge' | 'counter';
 
+export type Labels = Readonly<Record<string, string>>;
+
 export interface Sample {
-  readonly labels: Readonly<Record<string, string>>;
+  readonly labels: Labels;
   readonly value: number;
 }
 
-export interface MetricFamily {
+interface FamilyHead {
   readonly name: string;
   readonly help: string;
   readonly type: MetricType;
   readonly labelNames: readonly string[];
+}
+
+/** A family of individually built samples (daemon facts, aggregates, health). */
+export interface SampleFamily extends FamilyHead {
   readonly samples: readonly Sample[];
+}
+
+/**
+ * One family's values for a list of series: `values[i]` is the sample of `series[i]`, `NaN` means no
+ * sample. The families of one torrent list share one `series` array (per-torrent: `{daemon, hash}`
+ * per torrent), so its labels are checked and rendered once, not once per family.
+ */
+export interface ValueColumn {
+  readonly series: readonly Labels[];
+  readonly values: Float64Array;
+}
+
+/** A family in columns: one per daemon from its collector, several once daemons are merged. */
+export interface ColumnFamily extends FamilyHead {
+  readonly columns: readonly ValueColumn[];
+}
+
+export type MetricFamily = SampleFamily | ColumnFamily;
+
+export function isColumnFamily(family: MetricFamily): family is ColumnFamily {
+  return 'columns' in family;
+}
+
+/** Number of samples of a family (omitted column values not counted). */
+export function sampleCount(family: MetricFamily): number {
+  if (!isColumnFamily(family)) return family.samples.length;
+  let count = 0;
+  for (const { values } of family.columns) {
+    for (const value of values) if (!Number.isNaN(value)) count += 1;
+  }
+  return count;
+}
+
+/** The samples of a family as objects (for tests and the debug probe; the exposition never builds these). */
+export function samplesOf(family: MetricFamily): Sample[] {
+  if (!isColumnFamily(family)) return [...family.samples];
+  const samples: Sample[] = [];
+  for (const { series, values } of family.columns) {
+    values.forEach((value, index) => {
+      if (!Number.isNaN(value)) samples.push({ labels: series[index] as Labels, value });
+    });
+  }
+  return samples;
 }

@@ -10,7 +10,7 @@ import type { Answers, Collector, CollectorContext, Requests } from '../../src/c
 import { enabledCollectors } from '../../src/collector/collectors.js';
 import { deriveFamilies } from '../../src/collector/derive.js';
 import type { DiskState } from '../../src/collector/disk.js';
-import { renderFamilies } from '../../src/collector/exposition.js';
+import { expositionText, renderFamilies } from '../../src/collector/exposition.js';
 import { checkFamilies, MAX_LABEL_VALUE_LENGTH, mergeFamilies } from '../../src/collector/families.js';
 import { SESSION_STATUS_KEYS } from '../../src/collector/session.js';
 import { AGGREGATE_TORRENT_KEYS } from '../../src/collector/torrents.js';
@@ -166,7 +166,7 @@ function checkScrape(
   const { families, conflicts } = mergeFamilies(derived.families);
   if (conflicts.length > 0) throw new Error(`one daemon's families conflict: ${conflicts.join(', ')}`);
   checkFamilies(families, new Set()); // throws on a duplicate series or a bad label
-  const text = renderFamilies(families);
+  const text = expositionText(renderFamilies(families));
   const parsed = parseExposition(text);
   const keys = new Set<string>();
   for (const sample of parsed.samples) {

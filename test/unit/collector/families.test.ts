@@ -7,7 +7,7 @@ import {
   MAX_LABEL_VALUE_LENGTH,
   mergeFamilies,
 } from '../../../src/collector/families.js';
-import type { MetricFamily } from '../../../src/collector/types.js';
+import { type ColumnFamily, type MetricFamily, sampleCount, samplesOf } from '../../../src/collector/types.js';
 
 const family = (overrides: Partial<MetricFamily> = {}): MetricFamily => ({
   name: 'deluge_free_space_bytes',
@@ -69,7 +69,7 @@ describe('checkFamilies', () => {
     for (const duplicated of [
       family({ labelNames: ['daemon'], samples: [sample({ daemon: 'a' }), sample({ daemon: 'a' })] }),
       family({ labelNames: [], samples: [sample({}), sample({})] }),
-      family({ ...three, samples: [...three.samples, sample({ daemon: 'b', hash: 'h', state: 'x' })] }),
+      family({ ...three, samples: [...samplesOf(three), sample({ daemon: 'b', hash: 'h', state: 'x' })] }),
     ]) {
       expect(() => checkFamilies([duplicated], new Set())).toThrow(InvalidFamilyError);
     }
@@ -81,8 +81,8 @@ describe('checkFamilies', () => {
       [family({ samples: [{ labels: { daemon: 'd', path: long }, value: 1 }] })],
       new Set(),
     );
-    expect(checked?.samples[0]?.labels.path).toHaveLength(MAX_LABEL_VALUE_LENGTH);
-    expect(checked?.samples[0]?.labels.path?.endsWith('…')).toBe(true);
+    expect(samplesOf(checked as MetricFamily)[0]?.labels.path).toHaveLength(MAX_LABEL_VALUE_LENGTH);
+    expect(samplesOf(checked as MetricFamily)[0]?.labels.path?.endsWith('…')).toBe(true);
     const twins = family({
       samples: [
         { labels: { daemon: 'd', path: `${long}a` }, value: 1 },
@@ -109,9 +109,77 @@ describe('checkFamilies', () => {
         { labels: { daemon: 'b' }, value: -1 },
       ],
     });
-    expect(checkFamilies([counter], new Set())[0]?.samples.map((s) => s.value)).toEqual([5]);
+    expect(samplesOf(checkFamilies([counter], new Set())[0] as MetricFamily).map((s) => s.value)).toEqual([5]);
     const gauge = family({ samples: [{ labels: { daemon: 'd', path: '/a' }, value: -3 }] });
-    expect(checkFamilies([gauge], new Set())[0]?.samples.map((s) => s.value)).toEqual([-3]);
+    expect(samplesOf(checkFamilies([gauge], new Set())[0] as MetricFamily).map((s) => s.value)).toEqual([-3]);
+  });
+});
+
+describe('checkFamilies on column families', () => {
+  const [a, b] = [
+    { daemon: 'd', hash: 'a' },
+    { daemon: 'd', hash: 'b' },
+  ];
+  const series = [a, b];
+  const column = (overrides: Partial<ColumnFamily> = {}, values = [1, 2]): ColumnFamily => ({
+    name: 'deluge_torrent_ratio',
+    type: 'gauge',
+    help: 'Ratio.',
+    labelNames: ['daemon', 'hash'],
+    columns: [{ series, values: Float64Array.from(values) }],
+    ...overrides,
+  });
+
+  it('passes good columns through unchanged; NaN is no sample', () => {
+    const good = column({}, [1, Number.NaN]);
+    expect(checkFamilies([good], new Set())[0]).toBe(good);
+    expect(samplesOf(good)).toEqual([{ labels: a, value: 1 }]);
+  });
+
+  it('refuses infinite values, a duplicate or incomplete series, and columns that do not match their series', () => {
+    for (const bad of [
+      column({}, [1, Number.POSITIVE_INFINITY]),
+      column({}, [Number.NEGATIVE_INFINITY, 1]),
+      column({ columns: [{ series: [a, { ...a }], values: Float64Array.from([1, 2]) }] }),
+      column({ columns: [{ series: [{ daemon: 'd' }, b], values: Float64Array.from([1, 2]) }] }),
+      column({ columns: [{ series: [{ ...a, extra: 'x' }], values: Float64Array.from([1]) }] }),
+      column({ columns: [{ series, values: Float64Array.from([1]) }] }),
+      column({ columns: [] }),
+      column({
+        columns: [
+          { series, values: Float64Array.from([1, 2]) },
+          { series: [], values: new Float64Array() },
+        ],
+      }),
+    ]) {
+      expect(() => checkFamilies([bad], new Set())).toThrow(InvalidFamilyError);
+    }
+  });
+
+  it('drops negative counter values, keeps negative gauges', () => {
+    const counter = column({ name: 'deluge_torrent_uploaded_bytes_total', type: 'counter' }, [-1, 5]);
+    expect(samplesOf(checkFamilies([counter], new Set())[0] as MetricFamily).map((s) => s.value)).toEqual([5]);
+    expect(counter.columns[0]?.values[0]).toBe(-1); // the collector's array is left alone
+    const gauge = column({}, [-3, 1]);
+    expect(checkFamilies([gauge], new Set())[0]).toBe(gauge);
+  });
+
+  it('checks and cuts a shared series list once: families that shared it still share the cut one', () => {
+    const long = { daemon: 'd', hash: 'h'.repeat(MAX_LABEL_VALUE_LENGTH + 5) };
+    const shared = [long, b];
+    const [first, second] = checkFamilies(
+      [
+        column({ columns: [{ series: shared, values: Float64Array.from([1, 2]) }] }),
+        column({
+          name: 'deluge_torrent_eta_seconds',
+          columns: [{ series: shared, values: Float64Array.from([3, 4]) }],
+        }),
+      ],
+      new Set(),
+    ) as ColumnFamily[];
+    const cut = first?.columns[0]?.series;
+    expect(cut?.[0]?.hash).toHaveLength(MAX_LABEL_VALUE_LENGTH);
+    expect(second?.columns[0]?.series).toBe(cut);
   });
 });
 
@@ -122,10 +190,26 @@ describe('mergeFamilies', () => {
     const up = family({ name: 'deluge_up', labelNames: ['daemon'], samples: [{ labels: { daemon: 'a' }, value: 1 }] });
     const merged = mergeFamilies([a, up, b]);
     expect(merged.conflicts).toEqual([]);
-    expect(merged.families.map((f) => [f.name, f.samples.length])).toEqual([
+    expect(merged.families.map((f) => [f.name, sampleCount(f)])).toEqual([
       ['deluge_free_space_bytes', 2],
       ['deluge_up', 1],
     ]);
+  });
+
+  it('merges column families of several daemons as their columns, in daemon order', () => {
+    const columnOf = (daemon: string): ColumnFamily => ({
+      name: 'deluge_torrent_ratio',
+      type: 'gauge',
+      help: 'Ratio.',
+      labelNames: ['daemon', 'hash'],
+      columns: [{ series: [{ daemon, hash: 'a' }], values: Float64Array.from([1]) }],
+    });
+    const [a, b] = [columnOf('a'), columnOf('b')];
+    const merged = mergeFamilies([a, family(), b]);
+    expect(merged.families.map((f) => f.name)).toEqual(['deluge_torrent_ratio', 'deluge_free_space_bytes']);
+    expect((merged.families[0] as ColumnFamily).columns).toEqual([...a.columns, ...b.columns]);
+    const asSamples = family({ name: 'deluge_torrent_ratio', labelNames: ['daemon', 'hash'], samples: [] });
+    expect(mergeFamilies([a, asSamples]).conflicts).toEqual(['deluge_torrent_ratio']);
   });
 
   it('leaves out and names a later family of the same name with another type or labels', () => {

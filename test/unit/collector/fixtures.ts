@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Answers, Collected, Collector, CollectorContext, Requests } from '../../../src/collector/collector.js';
-import type { MetricFamily } from '../../../src/collector/types.js';
+import { type MetricFamily, type SampleFamily, samplesOf } from '../../../src/collector/types.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
 import { DelugeRemoteError } from '../../../src/rpc/errors.js';
 import type { RencodeInput } from '../../../src/rpc/rencode.js';
@@ -96,14 +96,22 @@ export function runCollector<S>(
   return { requests, followUp, collected };
 }
 
-/** The family named `name`; fails the test when absent. */
-export function findFamily(families: readonly MetricFamily[], name: string): MetricFamily {
+/** The family named `name`, its samples as objects (column families too); fails the test when absent. */
+export function findFamily(families: readonly MetricFamily[], name: string): SampleFamily {
   const found = families.find((family) => family.name === name);
   if (found === undefined) throw new Error(`no family ${name} in ${families.map((f) => f.name).join(', ')}`);
-  return found;
+  return {
+    name: found.name,
+    help: found.help,
+    type: found.type,
+    labelNames: found.labelNames,
+    samples: samplesOf(found),
+  };
 }
 
 /** Values of a family's samples keyed by the value of one label (or `''` for unlabelled samples). */
 export function valuesBy(family: MetricFamily, label?: string): Record<string, number> {
-  return Object.fromEntries(family.samples.map((s) => [label === undefined ? '' : (s.labels[label] ?? ''), s.value]));
+  return Object.fromEntries(
+    samplesOf(family).map((s) => [label === undefined ? '' : (s.labels[label] ?? ''), s.value]),
+  );
 }

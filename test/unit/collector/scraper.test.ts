@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderFamilies } from '../../../src/collector/exposition.js';
+import { expositionText, renderFamilies } from '../../../src/collector/exposition.js';
 import { createScraper, daemonDeadlineSeconds } from '../../../src/collector/scraper.js';
-import type { MetricFamily } from '../../../src/collector/types.js';
+import { type MetricFamily, samplesOf } from '../../../src/collector/types.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
 import { ExporterMetrics } from '../../../src/exporter-metrics.js';
 import { createLogger } from '../../../src/logger.js';
@@ -63,7 +63,7 @@ function logCapture() {
 function sampleValue(families: MetricFamily[], name: string, labels: Record<string, string>): number | undefined {
   return families
     .filter((f) => f.name === name)
-    .flatMap((f) => f.samples)
+    .flatMap(samplesOf)
     .find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
@@ -117,7 +117,7 @@ describe('createScraper against fake daemons', () => {
     expect(sampleValue(families, 'deluge_torrents', { daemon: 'alive', state: 'Downloading' })).toBe(1);
     expect(sampleValue(families, 'deluge_torrent_events_total', { daemon: 'dead', event: 'added' })).toBe(0);
     // both daemons merged into one family per name
-    expect(renderFamilies(families).match(/^# TYPE deluge_up gauge$/gm)).toHaveLength(1);
+    expect(expositionText(renderFamilies(families)).match(/^# TYPE deluge_up gauge$/gm)).toHaveLength(1);
   });
 
   it('sends one status bundle per scrape and shares it between concurrent scrapes', async () => {

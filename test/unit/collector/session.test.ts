@@ -10,6 +10,7 @@ import {
   sessionCollector,
   sessionFamilies,
 } from '../../../src/collector/session.js';
+import { type MetricFamily, samplesOf } from '../../../src/collector/types.js';
 import { findFamily, loadFixture, testConfig, valuesBy } from './fixtures.js';
 
 const ctx = { daemon: 'd1', scrapeTimeSeconds: 1795466400, config: testConfig() };
@@ -63,14 +64,14 @@ describe('libtorrentFamilies', () => {
 
   it('types counters and gauges from the table, counters ending in _total', () => {
     expect(byName.get('deluge_libtorrent_net_recv_bytes_total')?.type).toBe('counter');
-    expect(byName.get('deluge_libtorrent_dht_dht_bytes_in_total')?.samples[0]?.value).toBe(904532);
+    expect(samplesOf(byName.get('deluge_libtorrent_dht_dht_bytes_in_total') as MetricFamily)[0]?.value).toBe(904532);
     expect(byName.get('deluge_libtorrent_dht_dht_nodes')?.type).toBe('gauge');
     expect(byName.get('deluge_libtorrent_ses_num_downloading_torrents')?.type).toBe('gauge');
   });
 
   it('names counters without the _counter suffix of libtorrent', () => {
     expect(libtorrentMetricName('net.on_read_counter', 'counter')).toBe('deluge_libtorrent_net_on_read_total');
-    expect(byName.get('deluge_libtorrent_net_on_read_total')?.samples[0]?.value).toBe(88211);
+    expect(samplesOf(byName.get('deluge_libtorrent_net_on_read_total') as MetricFamily)[0]?.value).toBe(88211);
     expect(libtorrentMetricName('sock_bufs.socket_send_size3', 'gauge')).toBe(
       'deluge_libtorrent_sock_bufs_socket_send_size3',
     );

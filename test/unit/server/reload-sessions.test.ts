@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderFamilies } from '../../../src/collector/exposition.js';
+import { expositionText, renderFamilies } from '../../../src/collector/exposition.js';
 import { createScraper } from '../../../src/collector/scraper.js';
 import type { Scraper } from '../../../src/collector/scraper-api.js';
 import { daemonSettingsEqual, sharedSettingsEqual } from '../../../src/config/compare.js';
@@ -71,7 +71,7 @@ function holderFor(initial: ExporterConfig, next: { config: ExporterConfig }) {
 }
 
 async function exposition(holder: ExporterStateHolder): Promise<string> {
-  return renderFamilies(await holder.current().scraper.scrape({}));
+  return expositionText(renderFamilies(await holder.current().scraper.scrape({})));
 }
 
 const eventsOf = (text: string, daemon: string) =>
