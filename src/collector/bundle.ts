@@ -58,7 +58,12 @@ export function buildBundle(perCollector: ReadonlyMap<string, Requests>): Bundle
       }
       route.set(name, index);
       const at = KEY_LIST_ARGUMENT[request.method];
-      const existing = requests[index] as RpcRequest;
+      let existing = requests[index] as RpcRequest;
+      // Whoever reads an answer one collector takes encoded reads that form too (the torrent summary).
+      if (request.encodedAnswer === true && existing.encodedAnswer !== true) {
+        existing = { ...existing, encodedAnswer: true };
+        requests[index] = existing;
+      }
       const before = at === undefined ? undefined : keyList(existing, at);
       const added = at === undefined ? undefined : keyList(request, at);
       if (at !== undefined && before !== undefined && added !== undefined) {

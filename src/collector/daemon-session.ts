@@ -5,6 +5,7 @@ import { describeFailure, type FailureDescription } from '../describe-failure.js
 import type { ExporterMetrics } from '../exporter-metrics.js';
 import { AuthLevel } from '../rpc/api.js';
 import { DelugeClient } from '../rpc/client.js';
+import { EncodedRencode } from '../rpc/rencode.js';
 import { shortenForLog } from '../rpc/shorten.js';
 import type { DelugeClientOptions, RpcRequest, Settled } from '../rpc/types.js';
 import { buildBundle, joinAnswers, routeAnswers } from './bundle.js';
@@ -106,6 +107,7 @@ export class ScrapeDeadlineError extends Error {
 }
 
 function answerSize(value: unknown): number {
+  if (value instanceof EncodedRencode) return value.size;
   if (typeof value === 'string' || Array.isArray(value)) return value.length;
   if (value instanceof Map) return value.size;
   if (typeof value === 'object' && value !== null) return Object.keys(value).length;

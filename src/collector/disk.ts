@@ -3,7 +3,7 @@ import { requests } from '../rpc/api.js';
 import type { Settled } from '../rpc/types.js';
 import { type Answers, answerOf, type Collector, type Problem } from './collector.js';
 import { UnexpectedAnswerError } from './errors.js';
-import { parseTorrents, type TorrentEntry, torrentSavePath } from './torrent-entries.js';
+import { DISK_TORRENT_KEYS, summarizeTorrents } from './torrent-summary.js';
 import type { Sample, SampleFamily } from './types.js';
 import { asBoolean, asNumber, asRecord, asString } from './values.js';
 
@@ -13,8 +13,7 @@ const FREE_SPACE_PREFIX = 'free:';
 /** Config keys that name the directories whose free space is exported. */
 export const DISK_CONFIG_KEYS: readonly string[] = ['download_location', 'move_completed', 'move_completed_path'];
 
-/** Torrent keys the disk collector reads. */
-export const DISK_TORRENT_KEYS: readonly string[] = ['download_location'];
+export { DISK_TORRENT_KEYS };
 
 /** Disk settings from ExporterConfig. */
 export interface DiskOptions {
@@ -24,12 +23,12 @@ export interface DiskOptions {
 
 /**
  * The directories the daemon names, in order: the download location, the move-completed path when
- * enabled, every distinct save path in use (sorted), capped together at `maxPaths`. Either source may
- * be missing when its call failed.
+ * enabled, every distinct save path of the torrents (sorted), capped together at `maxPaths`. Either
+ * source may be missing when its call failed.
  */
 export function discoveredPaths(
   configValues: Readonly<Record<string, unknown>> | undefined,
-  torrents: readonly TorrentEntry[] | undefined,
+  savePaths: ReadonlySet<string> | undefined,
   maxPaths: number,
 ): string[] {
   const discovered = new Set<string>();
@@ -38,12 +37,7 @@ export function discoveredPaths(
   };
   add(asString(configValues?.download_location));
   if (asBoolean(configValues?.move_completed) === true) add(asString(configValues?.move_completed_path));
-  const savePaths = new Set<string>();
-  for (const torrent of torrents ?? []) {
-    const path = torrentSavePath(torrent);
-    if (path !== undefined) savePaths.add(path);
-  }
-  for (const path of [...savePaths].sort()) add(path);
+  for (const path of [...(savePaths ?? [])].sort()) add(path);
   return [...discovered].slice(0, Math.max(0, maxPaths));
 }
 
@@ -105,20 +99,20 @@ function wantedPaths(
 ): { daemonPaths: string[]; all: string[] } {
   const configAnswer = answerOf(answers, 'config', 'core.get_config_values');
   const configValues = configAnswer.ok ? asRecord(configAnswer.value) : undefined;
-  const torrents = torrentsOf(answerOf(answers, 'torrents', 'core.get_torrents_status'));
+  const savePaths = savePathsOf(answerOf(answers, 'torrents', 'core.get_torrents_status'), config);
   const { maxPaths, extraPaths } = config.disk;
-  const discovered = discoveredPaths(configValues, torrents, maxPaths);
+  const discovered = discoveredPaths(configValues, savePaths, maxPaths);
   const daemonPaths =
-    configValues === undefined || torrents === undefined
+    configValues === undefined || savePaths === undefined
       ? [...new Set([...state.knownPaths, ...discovered])].slice(0, Math.max(0, maxPaths))
       : discovered;
   return { daemonPaths, all: [...new Set([...daemonPaths, ...extraPaths])] };
 }
 
-function torrentsOf(settled: Settled<unknown>): readonly TorrentEntry[] | undefined {
+function savePathsOf(settled: Settled<unknown>, config: ExporterConfig): ReadonlySet<string> | undefined {
   if (!settled.ok) return undefined;
   try {
-    return parseTorrents(settled.value).torrents;
+    return summarizeTorrents(settled.value, config).savePaths;
   } catch {
     return undefined; // the torrents collector reports it
   }

@@ -1,6 +1,6 @@
 import type { PerTorrentFamily } from '../config/per-torrent-families.js';
 import type { PerTorrentConfig } from '../config/types.js';
-import { type TorrentEntry, torrentLabel, torrentTracker } from './torrent-entries.js';
+import { statusLabel, statusTracker, type TorrentEntry, type TorrentStatus } from './torrent-entries.js';
 import { classifyTrackerStatus, MAX_TRACKER_MESSAGE_LENGTH } from './tracker-status.js';
 import type { ColumnFamily, Labels, MetricFamily, MetricType, SampleFamily } from './types.js';
 import { asNumber, asString } from './values.js';
@@ -118,14 +118,18 @@ export function perTorrentKeys(config: PerTorrentConfig): string[] {
   return [...keys];
 }
 
+/** Whether a torrent passes the state, label and tracker filters (an empty filter passes all). */
+export function matchesFilters(status: TorrentStatus, config: PerTorrentConfig): boolean {
+  return (
+    (config.states.length === 0 || config.states.includes(asString(status.state) ?? '')) &&
+    (config.labels.length === 0 || config.labels.includes(statusLabel(status))) &&
+    (config.trackers.length === 0 || config.trackers.includes(statusTracker(status)))
+  );
+}
+
 /** The torrents that pass the state, label and tracker filters (an empty filter passes all). */
 export function filterTorrents(torrents: readonly TorrentEntry[], config: PerTorrentConfig): TorrentEntry[] {
-  return torrents.filter(
-    (torrent) =>
-      (config.states.length === 0 || config.states.includes(asString(torrent.status.state) ?? '')) &&
-      (config.labels.length === 0 || config.labels.includes(torrentLabel(torrent))) &&
-      (config.trackers.length === 0 || config.trackers.includes(torrentTracker(torrent))),
-  );
+  return torrents.filter((torrent) => matchesFilters(torrent.status, config));
 }
 
 /** The torrents that get per-torrent series, and whether there are none because of the cap or the switch. */
@@ -211,8 +215,8 @@ function infoFamily(torrents: readonly TorrentEntry[], daemon: string): ColumnFa
     hash: torrent.hash,
     name: asString(torrent.status.name) ?? torrent.hash,
     state: asString(torrent.status.state) ?? '',
-    label: torrentLabel(torrent),
-    tracker: torrentTracker(torrent),
+    label: statusLabel(torrent.status),
+    tracker: statusTracker(torrent.status),
   }));
   return torrentFamily(
     INFO_FAMILY,

@@ -1,3 +1,4 @@
+import { decoded } from '../rpc/rencode.js';
 import { UnexpectedAnswerError } from './errors.js';
 import { asRecord, asString } from './values.js';
 
@@ -5,10 +6,18 @@ const METHOD = 'core.get_torrents_status';
 /** Deluge's torrent id: the info-hash, 40 lowercase hex digits. */
 const TORRENT_ID = /^[0-9a-f]{40}$/;
 
+/** One torrent's status dict. */
+export type TorrentStatus = Readonly<Record<string, unknown>>;
+
 /** One torrent of a `core.get_torrents_status` answer: its id and its status dict. */
 export interface TorrentEntry {
   readonly hash: string;
-  readonly status: Readonly<Record<string, unknown>>;
+  readonly status: TorrentStatus;
+}
+
+/** Whether `id` is a Deluge torrent id (40 lowercase hex digits). */
+export function isTorrentId(id: string): boolean {
+  return TORRENT_ID.test(id);
 }
 
 /** The torrents of an answer and how many entries were left out, by reason. */
@@ -20,21 +29,21 @@ export interface ParsedTorrents {
 const parsed = new WeakMap<object, ParsedTorrents>();
 
 /**
- * Reads a `core.get_torrents_status` answer (`{torrent_id: {key: value}}`) in id order. Entries whose
- * id is not 40 lowercase hex or whose status is not a dict are skipped and counted. The torrents,
- * aggregate and disk collectors read the same answer, so it is parsed once. Throws
+ * Reads a `core.get_torrents_status` answer (`{torrent_id: {key: value}}`, decoded or an
+ * `EncodedRencode`) in id order, for the per-torrent series. Entries whose id is not 40 lowercase
+ * hex or whose status is not a dict are skipped and counted. Parsed once per answer. Throws
  * UnexpectedAnswerError when the answer is not a dict.
  */
 export function parseTorrents(answer: unknown): ParsedTorrents {
   const cached = typeof answer === 'object' && answer !== null ? parsed.get(answer) : undefined;
   if (cached !== undefined) return cached;
-  const record = asRecord(answer);
+  const record = asRecord(decoded(answer));
   if (record === undefined) throw new UnexpectedAnswerError(METHOD, 'a dict of torrents', answer);
   const torrents: TorrentEntry[] = [];
   let invalidId = 0;
   let invalidStatus = 0;
   for (const hash of Object.keys(record).sort()) {
-    if (!TORRENT_ID.test(hash)) {
+    if (!isTorrentId(hash)) {
       invalidId += 1;
       continue;
     }
@@ -48,17 +57,17 @@ export function parseTorrents(answer: unknown): ParsedTorrents {
 }
 
 /** The torrent's Label plugin label; `""` when unlabelled or when the plugin is off. */
-export function torrentLabel(torrent: TorrentEntry): string {
-  return asString(torrent.status.label) ?? '';
+export function statusLabel(status: TorrentStatus): string {
+  return asString(status.label) ?? '';
 }
 
 /** The torrent's `tracker_host`; `""` when it has none. */
-export function torrentTracker(torrent: TorrentEntry): string {
-  return asString(torrent.status.tracker_host) ?? '';
+export function statusTracker(status: TorrentStatus): string {
+  return asString(status.tracker_host) ?? '';
 }
 
 /** The torrent's save path (`download_location`), when Deluge sent one. */
-export function torrentSavePath(torrent: TorrentEntry): string | undefined {
-  const path = asString(torrent.status.download_location);
+export function statusSavePath(status: TorrentStatus): string | undefined {
+  const path = asString(status.download_location);
   return path === '' ? undefined : path;
 }

@@ -9,7 +9,11 @@ export function asRecord(value: unknown): Readonly<Record<string, unknown>> | un
   if (value instanceof Map) {
     const record: Record<string, unknown> = {};
     for (const [key, entry] of value) {
-      if (typeof key === 'string') record[key] = entry;
+      if (typeof key !== 'string') continue;
+      // An own `__proto__` property, as the decoder makes for a plain dict; never the prototype.
+      if (key === '__proto__')
+        Object.defineProperty(record, key, { value: entry, writable: true, enumerable: true, configurable: true });
+      else record[key] = entry;
     }
     return record;
   }

@@ -47,6 +47,8 @@ export interface OpenConnectionOptions {
 
 interface PendingRequest {
   readonly method: string;
+  /** The result is wanted as an EncodedRencode (`RpcRequest.encodedAnswer`). */
+  readonly encoded: boolean;
   readonly resolve: (outcome: Settled<unknown>) => void;
   readonly reject: (error: DelugeRpcError) => void;
   /** When a caller's deadline passed while this request was unanswered (its failure already counted). */
@@ -266,7 +268,13 @@ export class DelugeConnection {
     const replies = requests.map(
       (request, index) =>
         new Promise<Settled<unknown>>((resolve, reject) => {
-          this.pending.set(ids[index] as number, { method: request.method, resolve, reject, overdueSince: undefined });
+          this.pending.set(ids[index] as number, {
+            method: request.method,
+            encoded: request.encodedAnswer === true,
+            resolve,
+            reject,
+            overdueSince: undefined,
+          });
         }),
     );
     this.socket.write(frame);
@@ -374,7 +382,7 @@ export class DelugeConnection {
     this.lastReceivedAt = Date.now();
     this.options.instrumentation?.receivedBytes?.(chunk.length);
     try {
-      for (const message of this.decoder.push(chunk)) {
+      for (const message of this.decoder.push(chunk, this.keepEncoded)) {
         this.receivedAnyMessage = true;
         this.dispatch(message);
       }
@@ -386,6 +394,13 @@ export class DelugeConnection {
       );
     }
   }
+
+  /** Keeps the result of an RPC_RESPONSE encoded when its request asked for that. */
+  private readonly keepEncoded = (before: readonly RencodeValue[]): boolean =>
+    before.length === 2 &&
+    before[0] === RPC_RESPONSE &&
+    typeof before[1] === 'number' &&
+    this.pending.get(before[1])?.encoded === true;
 
   private dispatch(message: RencodeValue): void {
     if (!Array.isArray(message) || message.length === 0) {

@@ -67,6 +67,8 @@ export { DAEMON_PORT_RANGE, isDaemonPort } from './port.js';
 export {
   DEFAULT_DECODE_LIMITS,
   decode,
+  decoded,
+  EncodedRencode,
   encode,
   RencodeDecodeError,
   type RencodeDecodeLimits,
@@ -75,6 +77,8 @@ export {
   type RencodeInput,
   RencodeLimitError,
   type RencodeValue,
+  type VisitedFields,
+  visitDictOfDicts,
 } from './rencode.js';
 export { DEFAULT_LOG_TEXT_CHARS, shortenForLog } from './shorten.js';
 export { InvalidFingerprintError, normalizeFingerprint } from './tls.js';

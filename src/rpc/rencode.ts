@@ -443,14 +443,133 @@ export function decode(bytes: Uint8Array, options: RencodeDecodeOptions = {}): R
   return decodeWithin(bytes, resolveDecodeLimits(options.limits), options.allowTrailing ?? false);
 }
 
-/** {@link decode} with limits already resolved (callers that decode many frames check them once). */
-export function decodeWithin(bytes: Uint8Array, limits: RencodeDecodeLimits, allowTrailing = false): RencodeValue {
-  const reader = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits);
+/**
+ * Says, for the next item of a top-level list, whether to keep it encoded: `before` holds the items
+ * decoded before it (e.g. `[1, requestId]` of a Deluge reply).
+ */
+export type KeepEncoded = (before: readonly RencodeValue[]) => boolean;
+
+/**
+ * {@link decode} with limits already resolved (callers that decode many frames check them once).
+ * With `keepEncoded`, the items of a top-level list it picks are {@link EncodedRencode}s instead of
+ * decoded values: checked against the same budget as if decoded (every limit, the same errors), but
+ * nothing is built.
+ */
+export function decodeWithin(
+  bytes: Uint8Array,
+  limits: RencodeDecodeLimits,
+  allowTrailing = false,
+  keepEncoded?: KeepEncoded,
+): RencodeValue {
+  const reader = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits, keepEncoded);
   const value = reader.value(0);
   if (!allowTrailing && reader.pos !== bytes.byteLength) {
     throw new RencodeDecodeError('TRAILING', reader.pos, `${bytes.byteLength - reader.pos} byte(s) after the value`);
   }
   return value;
+}
+
+/**
+ * One rencoded value kept as bytes (see `keepEncoded` of {@link decodeWithin}), already checked
+ * against the decoding budget it came with: {@link EncodedRencode.decode} cannot fail, and
+ * {@link visitDictOfDicts} reads it without building every value.
+ */
+export class EncodedRencode {
+  constructor(
+    /** Exactly one complete value. */
+    readonly bytes: Buffer,
+    readonly limits: RencodeDecodeLimits,
+    /** Items of a list, entries of a dict as on the wire (repeated keys too), 1 for anything else. */
+    readonly size: number,
+  ) {}
+
+  decode(): RencodeValue {
+    return decodeWithin(this.bytes, this.limits);
+  }
+}
+
+/** A value decoded if it is an {@link EncodedRencode}, else itself. */
+export function decoded(value: unknown): unknown {
+  return value instanceof EncodedRencode ? value.decode() : value;
+}
+
+/** The record of one inner dict that {@link visitDictOfDicts} passes on: only the fields asked for. */
+export type VisitedFields = Readonly<Record<string, RencodeValue | undefined>>;
+
+/**
+ * Reads an encoded dict of dicts (`{key: {field: value}}`, e.g. a `core.get_torrents_status` answer)
+ * entry by entry, in wire order, without building the inner dicts as decoded: for each entry under
+ * a string key, `visit(key, fields)` gets a record of the `fieldNames` only (a field the dict lacks is
+ * `undefined`), or `undefined` for a value that is not a dict. Entries under other keys are passed
+ * over, and so are an inner dict's non-string keys; within an inner dict the last of repeated
+ * fields wins, as in {@link decode}. Values are exactly what {@link decode} gives.
+ * @returns false when the value is not a dict (nothing visited), or when a key repeats (found at
+ *   its second occurrence, after visiting the entries before it; the decoded dict keeps only the
+ *   last of them): decode it then.
+ */
+export function visitDictOfDicts(
+  value: EncodedRencode,
+  fieldNames: readonly string[],
+  visit: (key: string, fields: VisitedFields | undefined) => void,
+): boolean {
+  return new Reader(value.bytes, value.limits).visitDictOfDicts(fieldNames, visit);
+}
+
+/**
+ * The keys of one dict by their bytes (offsets into the buffer, open addressing on a hash of the
+ * bytes, doubling when half full): tells whether a key repeats without making a string of it.
+ */
+class KeySet {
+  private starts = new Int32Array(1024);
+  private lengths = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
+  private size = 0;
+
+  constructor(private readonly buf: Buffer) {}
+
+  /** Adds the key of `buf[start, end)`; false when it was there already. */
+  add(start: number, end: number): boolean {
+    const buf = this.buf;
+    let hash = end - start;
+    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + buf[i]!) | 0;
+    hash ^= hash >>> 15;
+    const length = end - start;
+    const mask = this.starts.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const at = this.starts[slot]! - 1;
+      if (at < 0) break;
+      if (
+        this.hashes[slot] === hash &&
+        this.lengths[slot] === length &&
+        buf.compare(buf, at, at + length, start, end) === 0
+      ) {
+        return false;
+      }
+    }
+    if (++this.size * 2 > this.starts.length) this.grow();
+    this.insert(start, length, hash);
+    return true;
+  }
+
+  /** Stores a key known to be new (`starts` holds offsets + 1, so 0 marks a free slot). */
+  private insert(start: number, length: number, hash: number): void {
+    const mask = this.starts.length - 1;
+    let slot = hash & mask;
+    while (this.starts[slot] !== 0) slot = (slot + 1) & mask;
+    this.starts[slot] = start + 1;
+    this.lengths[slot] = length;
+    this.hashes[slot] = hash;
+  }
+
+  private grow(): void {
+    const { starts, lengths, hashes } = this;
+    this.starts = new Int32Array(starts.length * 2);
+    this.lengths = new Int32Array(starts.length * 2);
+    this.hashes = new Int32Array(starts.length * 2);
+    for (let slot = 0; slot < starts.length; slot++) {
+      if (starts[slot] !== 0) this.insert(starts[slot]! - 1, lengths[slot]!, hashes[slot]!);
+    }
+  }
 }
 
 /** Strings of at most this many bytes go through the {@link StringCache}; longer ones are decoded natively. */
@@ -511,6 +630,13 @@ interface DictShape {
   factory: DictFactory | undefined;
 }
 
+/** Builds the records of {@link visitDictOfDicts}: by a compiled factory when the names allow one. */
+function recordMaker(fieldNames: readonly string[]): (slots: readonly (RencodeValue | undefined)[]) => VisitedFields {
+  const factory = canHaveFactory(fieldNames) ? factoryFor(fieldNames, true) : undefined;
+  if (factory !== undefined) return (slots) => factory(slots as RencodeValue[], 0);
+  return (slots) => Object.fromEntries(fieldNames.map((name, index) => [name, slots[index]]));
+}
+
 /** New dict factories one decode may compile. */
 const MAX_COMPILES_PER_DECODE = 4;
 
@@ -543,6 +669,7 @@ class Reader {
   constructor(
     private readonly buf: Buffer,
     private readonly limits: RencodeDecodeLimits,
+    private readonly keepEncoded?: KeepEncoded,
   ) {
     this.end = buf.length;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -687,23 +814,31 @@ class Reader {
     return this.buf.toString('utf8', start, start + length);
   }
 
+  /**
+   * When a short fixed-length string (what dict keys nearly always are) starts at `pos`: counts it,
+   * moves past it and returns where its bytes start; else -1, having done nothing.
+   */
+  private shortKey(): number {
+    const at = this.pos;
+    if (at >= this.end) return -1;
+    const length = this.buf[at]! - STR_FIXED_START;
+    if (length <= 0 || length > CACHED_STRING_MAX_BYTES || this.end - at <= length) return -1;
+    if (--this.valuesLeft < 0) throw this.overLimit('maxValues', at, 'values');
+    this.chargeString(length, at);
+    this.pos = at + 1 + length;
+    return at + 1;
+  }
+
   /** A dict key: like {@link value}, with a shortcut for the short fixed-length strings keys nearly always are. */
   private key(depth: number, predicted: string | undefined): RencodeValue {
-    const at = this.pos;
-    if (at < this.end) {
-      const length = this.buf[at]! - STR_FIXED_START;
-      if (length > 0 && length <= CACHED_STRING_MAX_BYTES && this.end - at > length) {
-        if (--this.valuesLeft < 0) throw this.overLimit('maxValues', at, 'values');
-        this.chargeString(length, at);
-        this.pos = at + 1 + length;
-        // The same key as the previous dict's at this position (ASCII): no hashing, no look-up.
-        if (predicted !== undefined && predicted.length === length && sameAscii(predicted, this.buf, at + 1)) {
-          return predicted;
-        }
-        return keyCache.get(this.buf, at + 1, length);
-      }
+    const from = this.shortKey();
+    if (from < 0) return this.value(depth);
+    const length = this.pos - from;
+    // The same key as the previous dict's at this position (ASCII): no hashing, no look-up.
+    if (predicted !== undefined && predicted.length === length && sameAscii(predicted, this.buf, from)) {
+      return predicted;
     }
-    return this.value(depth);
+    return keyCache.get(this.buf, from, length);
   }
 
   /**
@@ -733,9 +868,133 @@ class Reader {
     return true;
   }
 
+  /**
+   * Moves past one value with exactly the checks and budget of {@link value} (so it fails where and
+   * how decoding would), building nothing; returns the items of a list or dict, else 1.
+   */
+  skip(depth: number): number {
+    const start = this.pos;
+    if (start >= this.end) throw truncated(start, 1, 0);
+    if (--this.valuesLeft < 0) throw this.overLimit('maxValues', start, 'values');
+    const code = this.buf[start]!;
+    this.pos = start + 1;
+    if (code < INT_POS_FIXED_COUNT) return 1;
+    if (code >= STR_FIXED_START) {
+      if (code >= LIST_FIXED_START) return this.skipItems(code - LIST_FIXED_START, start, depth, 1);
+      this.skipText(code - STR_FIXED_START);
+      return 1;
+    }
+    if (code >= DICT_FIXED_START && code < CHR_TERM) return this.skipItems(code - DICT_FIXED_START, start, depth, 2);
+    if (code >= INT_NEG_FIXED_START && code < DICT_FIXED_START) return 1;
+    if (code > CHR_ZERO && code <= CHR_NINE) {
+      this.skipText(this.lengthPrefix(start));
+      return 1;
+    }
+    if (code === CHR_LIST) return this.skipItems(-1, start, depth, 1);
+    if (code === CHR_DICT) return this.skipItems(-1, start, depth, 2);
+    this.tagged(code, start, depth); // scalars: nothing large to build
+    return 1;
+  }
+
+  private skipText(length: number): void {
+    this.chargeString(length, this.take(length));
+  }
+
+  /**
+   * Skips `count` items of a list (`values` 1) or entries of a dict (`values` 2: key and value,
+   * counted like {@link dict} counts them), or up to 0x7F when `count` is -1.
+   */
+  private skipItems(count: number, start: number, depth: number, values: 1 | 2): number {
+    const inner = this.enter(depth, start, count);
+    let n = 0;
+    for (; count < 0 ? !this.atTerminator() : n < count; n++) {
+      if (count < 0) this.checkEntries(n, start);
+      if (values === 1 || this.shortKey() < 0) this.skip(inner);
+      if (values === 2) this.skip(inner);
+    }
+    return n;
+  }
+
+  /** The value at `pos` as an {@link EncodedRencode}, checked like {@link value}. */
+  private encoded(depth: number): EncodedRencode {
+    const from = this.pos;
+    const size = this.skip(depth);
+    return new EncodedRencode(this.buf.subarray(from, this.pos), this.limits, size);
+  }
+
+  /** The top-level list, its items decoded or kept encoded as {@link keepEncoded} says. */
+  private topList(count: number, start: number, inner: number, keepEncoded: KeepEncoded): RencodeValue[] {
+    const items: RencodeValue[] = [];
+    for (; count < 0 ? !this.atTerminator() : items.length < count; ) {
+      if (count < 0) this.checkEntries(items.length, start);
+      // An EncodedRencode is not a RencodeValue: only the caller that asked for it reads it.
+      items.push(keepEncoded(items) ? (this.encoded(inner) as unknown as RencodeValue) : this.value(inner));
+    }
+    return items;
+  }
+
+  /** See {@link visitDictOfDicts}; the bytes were checked when kept encoded. */
+  visitDictOfDicts(
+    fieldNames: readonly string[],
+    visit: (key: string, fields: VisitedFields | undefined) => void,
+  ): boolean {
+    const start = this.pos;
+    const code = this.buf[start]!;
+    const fixed = code >= DICT_FIXED_START && code < CHR_TERM;
+    if (!fixed && code !== CHR_DICT) return false;
+    this.pos = start + 1;
+    const count = fixed ? code - DICT_FIXED_START : -1;
+    const slotOf = new Map(fieldNames.map((name, index) => [name, index]));
+    const slots = new Array<RencodeValue | undefined>(fieldNames.length);
+    const record = recordMaker(fieldNames);
+    const keys = new KeySet(this.buf);
+    // Per position in the inner dicts, the last key seen there and its slot (-1: not asked for).
+    const keysAt: string[] = [];
+    const slotsAt: number[] = [];
+    for (let n = 0; count < 0 ? !this.atTerminator() : n < count; n++) {
+      const keyStart = this.pos;
+      const key = this.value(1);
+      if (typeof key !== 'string') {
+        this.skip(1);
+        continue;
+      }
+      if (!keys.add(keyStart, this.pos)) return false;
+      const inner = this.buf[this.pos]!;
+      const innerFixed = inner >= DICT_FIXED_START && inner < CHR_TERM;
+      if (!innerFixed && inner !== CHR_DICT) {
+        this.skip(1);
+        visit(key, undefined);
+        continue;
+      }
+      this.pos += 1;
+      slots.fill(undefined);
+      const entries = innerFixed ? inner - DICT_FIXED_START : -1;
+      for (let i = 0; entries < 0 ? !this.atTerminator() : i < entries; i++) {
+        const field = this.key(2, keysAt[i]);
+        if (typeof field !== 'string') {
+          this.skip(2);
+          continue;
+        }
+        let slot: number;
+        if (field === keysAt[i]) {
+          slot = slotsAt[i]!;
+        } else {
+          slot = slotOf.get(field) ?? -1;
+          keysAt[i] = field;
+          slotsAt[i] = slot;
+        }
+        if (slot < 0) this.skip(2);
+        else slots[slot] = this.value(2);
+      }
+      visit(key, record(slots));
+    }
+    return true;
+  }
+
   /** `count` items, or items up to 0x7F when `count` is -1. */
   private list(count: number, start: number, depth: number): RencodeValue[] {
     const inner = this.enter(depth, start, count);
+    if (depth === 0 && this.keepEncoded !== undefined) return this.topList(count, start, inner, this.keepEncoded);
     if (count >= 0) {
       const items = new Array<RencodeValue>(count);
       for (let i = 0; i < count; i++) items[i] = this.value(inner);

@@ -6,6 +6,12 @@ export interface RpcRequest<T = unknown> {
   /** Encoded as given: readonly arrays and Maps are fine. */
   readonly args: readonly RencodeInput[];
   readonly kwargs?: Readonly<Record<string, RencodeInput>>;
+  /**
+   * Deliver the result as an `EncodedRencode` (checked against the decoding limits like any answer,
+   * decoded or visited later by the caller) instead of a decoded value: for large answers that the
+   * caller reduces without building them (see `visitDictOfDicts`).
+   */
+  readonly encodedAnswer?: boolean;
   /** Phantom field carrying the result type; never set at run time. */
   readonly __result?: T;
 }

@@ -11,10 +11,13 @@ import { FRAME_HEADER_BYTES, FrameDecoder, type FrameLimits, resolveFrameLimits 
 import {
   DEFAULT_DECODE_LIMITS,
   decode,
+  decodeWithin,
+  EncodedRencode,
   encode,
   RencodeDecodeError,
   type RencodeDecodeLimits,
   type RencodeValue,
+  resolveDecodeLimits,
 } from '../../src/rpc/rencode.js';
 import { valueArbitrary } from '../unit/rpc/rencode-support.js';
 import type { FuzzTarget } from './target.js';
@@ -77,9 +80,39 @@ function expectOnly(errorClass: abstract new (...args: never[]) => Error, action
 /** Same value: deep, strict, Maps and dicts compared regardless of entry order, NaN equal to NaN. */
 const sameValue = isDeepStrictEqual;
 
+/** A reply message `[1, 7, <bytes>]` (a list of three), as Deluge sends a result. */
+const reply = (bytes: Buffer) => Buffer.concat([Buffer.from([0xc3, 0x01, 0x07]), bytes]);
+
+/**
+ * The reply holding `bytes` decoded plainly and with its result kept encoded (what a request with
+ * `encodedAnswer` gets): both fail with the same error (class and message), or the kept bytes
+ * decode to the same value. Throws on a difference.
+ */
+export function checkKeptEncoded(bytes: Buffer, limits: Partial<RencodeDecodeLimits>): void {
+  const resolved = resolveDecodeLimits(limits);
+  const message = reply(bytes);
+  const plain = expectOnly(RencodeDecodeError, () => decodeWithin(message, resolved, true));
+  const kept = expectOnly(RencodeDecodeError, () => decodeWithin(message, resolved, true, (b) => b.length === 2));
+  if (plain instanceof RencodeDecodeError || kept instanceof RencodeDecodeError) {
+    const describe = (outcome: unknown) =>
+      outcome instanceof Error ? `${outcome.constructor.name}: ${outcome.message}` : 'a value';
+    if (describe(plain) !== describe(kept))
+      throw new Error(`kept encoded: ${describe(kept)}, decoded: ${describe(plain)}`);
+    return;
+  }
+  const encoded = (kept as unknown[])[2];
+  if (!(encoded instanceof EncodedRencode)) throw new Error('the result was not kept encoded');
+  const value = (plain as RencodeValue[])[2];
+  if (!sameValue(encoded.decode(), value)) throw new Error('the kept bytes decode to another value');
+  // Dicts may repeat keys on the wire, so only a list's size is its decoded length.
+  if (Array.isArray(value) && encoded.size !== value.length)
+    throw new Error(`size ${encoded.size}, decoded ${value.length}`);
+}
+
 export const rencodeDecodeTarget: FuzzTarget = {
   name: 'rencode-decode',
-  description: 'decode() of random, hostile and mutated bytes under random limits: a value or a RencodeDecodeError',
+  description:
+    'decode() of random, hostile and mutated bytes under random limits: a value or a RencodeDecodeError; kept encoded, the same error or the same value',
   run(cases, seed) {
     fc.assert(
       fc.property(rencodeInput, decodeLimits, fc.boolean(), (bytes, limits, allowTrailing) => {
@@ -88,6 +121,7 @@ export const rencodeDecodeTarget: FuzzTarget = {
           // Whatever decodes under tight limits decodes the same under the defaults.
           if (!sameValue(decode(bytes, { allowTrailing }), outcome)) throw new Error('limits changed a decoded value');
         }
+        checkKeptEncoded(bytes, limits);
       }),
       { numRuns: cases, seed },
     );

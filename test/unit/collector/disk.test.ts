@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type DiskState, discoveredPaths, diskCollector, freeSpace } from '../../../src/collector/disk.js';
-import { parseTorrents } from '../../../src/collector/torrent-entries.js';
+import { summarizeTorrents } from '../../../src/collector/torrent-summary.js';
 import { findFamily, loadFixture, remoteError, runCollector, testConfig, valuesBy } from './fixtures.js';
 
 const fixture = loadFixture('daemon-healthy');
-const { torrents } = parseTorrents(fixture['core.get_torrents_status']);
+const { savePaths: torrents } = summarizeTorrents(fixture['core.get_torrents_status'], testConfig());
 const config = fixture['core.get_config_values'] as Record<string, unknown>;
 const ctx = { daemon: 'd1', scrapeTimeSeconds: 1795466400, config: testConfig() };
 const freeSpacePaths = (requests: Record<string, { method: string; args: readonly unknown[] }>) =>

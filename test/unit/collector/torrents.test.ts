@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { UnexpectedAnswerError } from '../../../src/collector/errors.js';
 import { parseTorrents } from '../../../src/collector/torrent-entries.js';
-import {
-  countByState,
-  isStalled,
-  remainingBySavePath,
-  TORRENT_STATES,
-  torrentAggregateFamilies,
-} from '../../../src/collector/torrents.js';
-import { findFamily, loadFixture, valuesBy } from './fixtures.js';
+import { isStalled, summarizeTorrents } from '../../../src/collector/torrent-summary.js';
+import { TORRENT_STATES, torrentAggregateFamilies } from '../../../src/collector/torrents.js';
+import { findFamily, loadFixture, testConfig, valuesBy } from './fixtures.js';
 
-const { torrents } = parseTorrents(loadFixture('daemon-healthy')['core.get_torrents_status']);
-const families = torrentAggregateFamilies(torrents, 'd1', 1800);
+const answer = loadFixture('daemon-healthy')['core.get_torrents_status'];
+const { torrents } = parseTorrents(answer);
+const summary = summarizeTorrents(answer, testConfig());
+const families = torrentAggregateFamilies(summary, 'd1');
 
 describe('parseTorrents', () => {
   it('reads every torrent in id order and skips entries that are not dicts', () => {
@@ -45,7 +42,7 @@ describe('parseTorrents', () => {
 
 describe('deluge_torrents', () => {
   it('has all eight known states, zeros included, then unknown states', () => {
-    const counts = countByState(torrents);
+    const counts = summary.byState;
     expect([...counts.keys()]).toEqual([...TORRENT_STATES, 'Weird']);
     expect(Object.fromEntries(counts)).toEqual({
       Allocating: 0,
@@ -61,7 +58,8 @@ describe('deluge_torrents', () => {
   });
 
   it('reports zero for every state when there are no torrents', () => {
-    expect(findFamily(torrentAggregateFamilies([], 'd1', 1800), 'deluge_torrents').samples).toHaveLength(8);
+    const empty = summarizeTorrents({}, testConfig());
+    expect(findFamily(torrentAggregateFamilies(empty, 'd1'), 'deluge_torrents').samples).toHaveLength(8);
   });
 });
 
@@ -92,7 +90,7 @@ describe('wanted and remaining bytes', () => {
   });
 
   it('sums total_remaining of unfinished torrents per save path', () => {
-    expect(Object.fromEntries(remainingBySavePath(torrents))).toEqual({
+    expect(Object.fromEntries(summary.remainingBySavePath)).toEqual({
       '/downloads': 3745226957 + 360776204 + 0 + 524288 + 11111,
       '/downloads/other': 49152,
     });
@@ -100,7 +98,7 @@ describe('wanted and remaining bytes', () => {
 });
 
 describe('stalled torrents', () => {
-  const entry = (status: Record<string, unknown>) => ({ hash: 'h', status });
+  const entry = (status: Record<string, unknown>) => status;
 
   it('counts Downloading torrents idle for the window, and never-active ones active longer than it', () => {
     expect(valuesBy(findFamily(families, 'deluge_torrents_stalled'))).toEqual({ '': 2 });

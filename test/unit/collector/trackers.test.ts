@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TorrentEntry } from '../../../src/collector/torrent-entries.js';
+import { isActive, summarizeTorrents } from '../../../src/collector/torrent-summary.js';
 import { TRACKER_ERROR_KINDS } from '../../../src/collector/tracker-status.js';
-import {
-  isActive,
-  TRACKER_TORRENT_KEYS,
-  totalsByTracker,
-  trackerAggregateFamilies,
-  trackersCollector,
-} from '../../../src/collector/trackers.js';
+import { TRACKER_TORRENT_KEYS, trackerAggregateFamilies, trackersCollector } from '../../../src/collector/trackers.js';
 import { findFamily, loadFixture, runCollector, testConfig, valuesBy } from './fixtures.js';
 
 function torrent(hash: string, status: Record<string, unknown>): TorrentEntry {
@@ -33,7 +28,14 @@ const TORRENTS: readonly TorrentEntry[] = [
   }),
 ];
 
-const families = trackerAggregateFamilies(TORRENTS, 'seedbox');
+/** The summary of an answer holding `torrents` (their short names padded to valid ids). */
+const summaryOf = (torrents: readonly TorrentEntry[]) =>
+  summarizeTorrents(
+    Object.fromEntries(torrents.map(({ hash, status }) => [hash.padEnd(40, '0'), status])),
+    testConfig(),
+  );
+
+const families = trackerAggregateFamilies(summaryOf(TORRENTS), 'seedbox');
 
 function samplesOf(name: string) {
   return findFamily(families, name).samples.map((sample) => ({ ...sample.labels, value: sample.value }));
@@ -55,11 +57,13 @@ describe('deluge_torrents_tracker_errors', () => {
   });
 
   it('is empty when there are no torrents (and no trackers)', () => {
-    expect(findFamily(trackerAggregateFamilies([], 'd'), 'deluge_torrents_tracker_errors').samples).toEqual([]);
+    expect(findFamily(trackerAggregateFamilies(summaryOf([]), 'd'), 'deluge_torrents_tracker_errors').samples).toEqual(
+      [],
+    );
   });
 
   it('counts every "Error:" status once and nothing else', () => {
-    const total = [...totalsByTracker(TORRENTS).values()].reduce(
+    const total = [...summaryOf(TORRENTS).byTracker.values()].reduce(
       (sum, entry) => sum + TRACKER_ERROR_KINDS.reduce((kinds, kind) => kinds + entry.errors[kind], 0),
       0,
     );
@@ -72,11 +76,11 @@ describe('deluge_torrents_tracker_errors', () => {
 describe('deluge_torrents_active', () => {
   it('counts torrents with a download or upload payload rate above 0', () => {
     expect(samplesOf('deluge_torrents_active')).toEqual([{ daemon: 'seedbox', value: 4 }]);
-    expect(TORRENTS.filter(isActive).map((t) => t.hash)).toEqual(['a2', 'a3', 'a4', 'b1']);
+    expect(TORRENTS.filter((t) => isActive(t.status)).map((t) => t.hash)).toEqual(['a2', 'a3', 'a4', 'b1']);
   });
 
   it('is 0, not absent, when nothing moves', () => {
-    expect(findFamily(trackerAggregateFamilies([], 'd'), 'deluge_torrents_active').samples).toEqual([
+    expect(findFamily(trackerAggregateFamilies(summaryOf([]), 'd'), 'deluge_torrents_active').samples).toEqual([
       { labels: { daemon: 'd' }, value: 0 },
     ]);
   });

@@ -5,10 +5,12 @@ import {
   DelugeAuthError,
   DelugeCertificatePinError,
   DelugeConnectionError,
+  DelugeLimitError,
   type DelugeRpcError,
   DelugeTimeoutError,
   DelugeWrappedError,
 } from '../../../src/rpc/errors.js';
+import { EncodedRencode } from '../../../src/rpc/rencode.js';
 import { InvalidFingerprintError } from '../../../src/rpc/tls.js';
 import type { ClientInstrumentation, DelugeClientOptions, DelugeEvent } from '../../../src/rpc/types.js';
 import { generateCertificate } from '../../support/certificate.js';
@@ -129,6 +131,19 @@ describe('DelugeClient: handshake and calls', () => {
     expect(failed.ok).toBe(false);
     expect(!failed.ok && failed.error).toBeInstanceOf(DelugeWrappedError);
     expect(methodsOf(server).at(-1)).toEqual(['core.echo', 'core.nope', 'core.echo']);
+  });
+
+  it('hands a result over encoded when its request asks, checked against the same limits', async () => {
+    const server = await daemon();
+    const rpc = client(server.port, { decodeLimits: { maxValues: 50 } });
+    const [kept, plain] = await rpc.callMany([{ ...echo('a', 'b'), encodedAnswer: true }, echo('c')]);
+    expect(kept.ok && kept.value instanceof EncodedRencode && kept.value.decode()).toEqual(['a', 'b']);
+    expect(plain).toEqual({ ok: true, value: ['c'] });
+    // Over a limit, an answer kept encoded fails the connection's calls like a decoded one.
+    const tooMany = Array.from({ length: 60 }, (_, i) => String(i));
+    await expect(rpc.callMany([{ ...echo(...tooMany), encodedAnswer: true }])).rejects.toBeInstanceOf(DelugeLimitError);
+    expect(await rpc.call(echo('again'))).toEqual(['again']);
+    expect(server.connections).toBe(2);
   });
 
   it('call rejects with the remote error of its request', async () => {
