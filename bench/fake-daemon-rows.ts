@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { type ExporterHandle, startExporter } from '../test/support/exporter-process.js';
 import { startFakeDaemonProcess, stopFakeDaemonProcess } from './fake-daemon-child.js';
 import { cpuNanoseconds, peakRssBytes, timedGet } from './real-daemon/exporter-probe.js';
+import type { ExporterBuild } from './real-daemon/scrape-vs-daemon.js';
 import { formatBytes, median } from './stats.js';
 
 export interface FakeRowSpec {
@@ -18,6 +19,8 @@ export interface FakeRowSpec {
 }
 
 export interface FakeRowResult extends FakeRowSpec {
+  /** Label of the exporter build (see {@link ExporterBuild}). */
+  readonly exporter: string;
   readonly scrapeMedianMs: number;
   readonly cpuMedianMs: number;
   /** The largest `deluge_scrape_duration_seconds` of one daemon in the same scrape (median over runs). */
@@ -37,7 +40,11 @@ function slowestDaemonMs(exposition: string): number {
   return slowest;
 }
 
-async function benchFakeRow(spec: FakeRowSpec, runs: number, builtCli: string): Promise<FakeRowResult> {
+async function benchFakeRow(
+  spec: FakeRowSpec,
+  runs: number,
+  builds: readonly ExporterBuild[],
+): Promise<FakeRowResult[]> {
   const children: ChildProcess[] = [];
   const ports: number[] = [];
   try {
@@ -58,68 +65,86 @@ async function benchFakeRow(spec: FakeRowSpec, runs: number, builtCli: string): 
       per_torrent: spec.series === 'aggregates only' ? { enabled: false } : {},
       max_frame_bytes: 1024 * 1024 * 1024,
     });
-    const exporter = await startExporter({ configYaml, builtCli, readyTimeoutMs: 120_000 });
+    const exporters: ExporterHandle[] = [];
     try {
-      return await measure(exporter);
+      for (const build of builds) {
+        exporters.push(
+          await startExporter({ configYaml, builtCli: build.cli, env: build.env ?? {}, readyTimeoutMs: 120_000 }),
+        );
+      }
+      const samples = exporters.map(() => ({ wall: [] as number[], cpu: [] as number[], slowest: [] as number[] }));
+      const bytes = exporters.map(() => 0);
+      for (let run = -1; run < runs; run++) {
+        // A rotating order, so a slow phase of the shared machine does not always hit the same build.
+        for (let offset = 0; offset < exporters.length; offset++) {
+          const index = (Math.max(run, 0) + offset) % exporters.length;
+          const exporter = exporters[index] as ExporterHandle;
+          const sample = samples[index] as (typeof samples)[number];
+          const pid = exporterPid(exporter);
+          const cpuBefore = cpuNanoseconds(pid);
+          const answer = await timedGet(`${exporter.url}/metrics`, { keepBody: true });
+          if (run < 0) continue; // warm-up: learns save paths and the cap
+          sample.cpu.push((cpuNanoseconds(pid) - cpuBefore) / 1e6);
+          sample.wall.push(answer.ms);
+          sample.slowest.push(slowestDaemonMs(answer.body ?? ''));
+          bytes[index] = answer.bytes;
+        }
+      }
+      return exporters.map((exporter, index) => {
+        const sample = samples[index] as (typeof samples)[number];
+        return {
+          ...spec,
+          exporter: builds[index]?.label ?? '',
+          scrapeMedianMs: median(sample.wall),
+          cpuMedianMs: median(sample.cpu),
+          slowestDaemonMs: median(sample.slowest),
+          peakRssBytes: peakRssBytes(exporterPid(exporter)),
+          expositionBytes: bytes[index] ?? 0,
+        };
+      });
     } catch (error) {
-      throw new Error(`${(error as Error).message}; exporter output:\n${exporter.output().slice(-3000)}`);
+      const output = exporters.map((exporter) => exporter.output().slice(-3000)).join('\n');
+      throw new Error(`${(error as Error).message}; exporter output:\n${output}`);
     } finally {
-      await exporter.stop();
+      await Promise.all(exporters.map((exporter) => exporter.stop()));
     }
   } finally {
     await Promise.all(children.map(stopFakeDaemonProcess));
   }
+}
 
-  async function measure(exporter: ExporterHandle): Promise<FakeRowResult> {
-    const pid = exporter.pid;
-    if (pid === undefined) throw new Error('exporter process has no pid');
-    const wall: number[] = [];
-    const cpu: number[] = [];
-    const slowest: number[] = [];
-    let expositionBytes = 0;
-    for (let run = -1; run < runs; run++) {
-      const cpuBefore = cpuNanoseconds(pid);
-      const answer = await timedGet(`${exporter.url}/metrics`, { keepBody: true });
-      if (run < 0) continue; // warm-up: learns save paths and the cap
-      cpu.push((cpuNanoseconds(pid) - cpuBefore) / 1e6);
-      wall.push(answer.ms);
-      slowest.push(slowestDaemonMs(answer.body ?? ''));
-      expositionBytes = answer.bytes;
-    }
-    return {
-      ...spec,
-      scrapeMedianMs: median(wall),
-      cpuMedianMs: median(cpu),
-      slowestDaemonMs: median(slowest),
-      peakRssBytes: peakRssBytes(pid),
-      expositionBytes,
-    };
-  }
+function exporterPid(exporter: ExporterHandle): number {
+  if (exporter.pid === undefined) throw new Error('exporter process has no pid');
+  return exporter.pid;
 }
 
 export async function benchAgainstFakeDaemons(
   specs: readonly FakeRowSpec[],
   runs: number,
-  builtCli: string,
+  builds: readonly ExporterBuild[],
   progress: (line: string) => void,
 ): Promise<FakeRowResult[]> {
   const results: FakeRowResult[] = [];
   for (const spec of specs) {
     progress(`fake daemons: ${spec.daemons} × ${spec.torrents} torrents, ${spec.series}`);
-    results.push(await benchFakeRow(spec, runs, builtCli));
+    results.push(...(await benchFakeRow(spec, runs, builds)));
   }
   return results;
 }
 
 export function fakeDaemonTable(results: readonly FakeRowResult[]): string[] {
+  const builds = new Set(results.map((row) => row.exporter)).size > 1;
   const lines = [
-    '| daemons × torrents | series | scrape, wall (median) | slowest daemon in that scrape | wall / slowest | exporter CPU (median) | exporter peak RSS | exposition |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| daemons × torrents | series |' +
+      (builds ? ' exporter |' : '') +
+      ' scrape, wall (median) | slowest daemon in that scrape | wall / slowest | exporter CPU (median) | exporter peak RSS | exposition |',
+    `| --- | --- |${builds ? ' --- |' : ''} --- | --- | --- | --- | --- | --- |`,
   ];
   for (const row of results) {
     const cells = [
       `${row.daemons} × ${row.torrents}`,
       row.series,
+      ...(builds ? [row.exporter] : []),
       `${row.scrapeMedianMs.toFixed(0)} ms`,
       `${row.slowestDaemonMs.toFixed(0)} ms`,
       `${(row.scrapeMedianMs / row.slowestDaemonMs).toFixed(2)}×`,

@@ -38,9 +38,12 @@ const HELP = `Usage: npm run bench -- [options]
   --plot FILE         write the SVG plot there (default docs/benchmarks.svg; "" for none)
   --rows LIST         real-daemon rows instead of the default ones, e.g. 1000:per-torrent,10000:uncapped
                       (series: per-torrent, aggregates-only, capped, uncapped)
+  --fake-rows LIST    fake-daemon rows instead of the default ones, DAEMONSxTORRENTS:SERIES, e.g.
+                      1x100000:aggregates-only,50x2000:aggregates-only (series: capped, aggregates-only)
   --cli CLI           time this built cli.js instead of building dist/ from this tree
-  --compare CLI       also time this other build (e.g. of main) side by side in the real-daemon rows:
-                      its rows say "before", this tree's "after"
+  --compare CLI       also time this other build (e.g. of main) side by side in the real-daemon and
+                      fake-daemon rows: its rows say "before", this tree's "after"
+  --node-options OPTS NODE_OPTIONS for this tree's exporter, e.g. the image's (Dockerfile ENV NODE_OPTIONS)
   --smoke             tiny sizes and one or two runs: checks that every part still works (CI)
   -h, --help
 
@@ -58,6 +61,8 @@ const { values } = parseArgs({
     compare: { type: 'string' },
     cli: { type: 'string' },
     rows: { type: 'string' },
+    'fake-rows': { type: 'string' },
+    'node-options': { type: 'string' },
     smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -109,17 +114,30 @@ const REAL_ROWS: readonly RowSpec[] =
           { torrents: 10_000, series: 'capped' },
           { torrents: 10_000, series: 'uncapped' },
         ];
-const FAKE_ROWS: readonly FakeRowSpec[] = smoke
-  ? [
-      { daemons: 1, torrents: 3000, series: 'capped' },
-      { daemons: 2, torrents: 100, series: 'capped' },
-    ]
-  : [
-      { daemons: 1, torrents: 100_000, series: 'capped' },
-      { daemons: 1, torrents: 100_000, series: 'aggregates only' },
-      // Not per-torrent: 50 × 2,000 torrents of per-torrent series are a 150 MB exposition per scrape.
-      { daemons: 50, torrents: 2000, series: 'aggregates only' },
-    ];
+function parseFakeRow(text: string): FakeRowSpec {
+  const match = /^(\d+)x(\d+):(capped|aggregates-only)$/.exec(text);
+  if (match === null) throw new Error(`--fake-rows: expected DAEMONSxTORRENTS:SERIES, got "${text}"`);
+  return {
+    daemons: positiveInteger('--fake-rows', match[1] ?? ''),
+    torrents: positiveInteger('--fake-rows', match[2] ?? ''),
+    series: match[3] === 'capped' ? 'capped' : 'aggregates only',
+  };
+}
+
+const FAKE_ROWS: readonly FakeRowSpec[] =
+  values['fake-rows'] !== undefined
+    ? values['fake-rows'].split(',').map(parseFakeRow)
+    : smoke
+      ? [
+          { daemons: 1, torrents: 3000, series: 'capped' },
+          { daemons: 2, torrents: 100, series: 'capped' },
+        ]
+      : [
+          { daemons: 1, torrents: 100_000, series: 'capped' },
+          { daemons: 1, torrents: 100_000, series: 'aggregates only' },
+          // Not per-torrent: 50 × 2,000 torrents of per-torrent series are a 150 MB exposition per scrape.
+          { daemons: 50, torrents: 2000, series: 'aggregates only' },
+        ];
 
 function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -225,16 +243,21 @@ if ((sections.has('real') || sections.has('fake')) && values.cli === undefined) 
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
 const builtCli = values.cli ?? join(REPO_ROOT, 'dist', 'cli.js');
+const exporterBuilds = [
+  ...(values.compare === undefined ? [] : [{ label: 'before', cli: values.compare }]),
+  {
+    label: values.compare === undefined ? 'this tree' : 'after',
+    cli: builtCli,
+    ...(values['node-options'] === undefined ? {} : { env: { NODE_OPTIONS: values['node-options'] } }),
+  },
+];
 if (sections.has('real')) {
   const results = await benchAgainstRealDaemon({
     rows: REAL_ROWS,
     runs: scrapeRuns,
     warmups: smoke ? 1 : 3,
     cacheRoot: join(REPO_ROOT, '.cache', 'bench'),
-    exporters: [
-      ...(values.compare === undefined ? [] : [{ label: 'before', cli: values.compare }]),
-      { label: values.compare === undefined ? 'this tree' : 'after', cli: builtCli },
-    ],
+    exporters: exporterBuilds,
     progress,
   });
   print(
@@ -258,7 +281,7 @@ if (sections.has('real')) {
   }
 }
 if (sections.has('fake')) {
-  const results = await benchAgainstFakeDaemons(FAKE_ROWS, fakeRuns, builtCli, progress);
+  const results = await benchAgainstFakeDaemons(FAKE_ROWS, fakeRuns, exporterBuilds, progress);
   print(
     '',
     `exporter scrape against fake daemons (their own processes), ${fakeRuns} runs per row, medians`,
@@ -266,7 +289,7 @@ if (sections.has('fake')) {
     ...fakeDaemonTable(results),
   );
   for (const row of results) {
-    if (row.daemons !== 1) continue;
+    if (row.daemons !== 1 || row.exporter === 'before') continue;
     const series = 'aggregates';
     plotPoints.push({
       series: `exporter scrape, ${series} (fake daemon)`,

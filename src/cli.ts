@@ -1,7 +1,10 @@
 #!/usr/bin/env node
+// First, so that the V8 memory defaults are set before any other module runs.
+import './apply-memory-defaults.js';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { HEAP_FLAGS } from './apply-memory-defaults.js';
 import type { Scraper } from './collector/scraper-api.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfigFromProcess } from './config/load.js';
@@ -323,6 +326,7 @@ async function serve(config: ExporterConfig, webConfig: WebConfig | undefined, o
       tls: webConfig?.tls !== undefined,
       daemons: state.current().scraper.daemonNames,
       version: VERSION,
+      heapFlags: HEAP_FLAGS,
     },
     'listening',
   );

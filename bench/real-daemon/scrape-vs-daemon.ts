@@ -41,6 +41,8 @@ export interface RowResult extends RowSpec {
 export interface ExporterBuild {
   readonly label: string;
   readonly cli: string;
+  /** Extra environment of its process (e.g. the image's NODE_OPTIONS). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface RealBenchOptions {
@@ -106,7 +108,7 @@ async function benchRow(daemon: DaemonHandle, spec: RowSpec, options: RealBenchO
   const exporters: ExporterHandle[] = [];
   try {
     for (const build of options.exporters)
-      exporters.push(await startExporter({ configYaml: yaml, builtCli: build.cli }));
+      exporters.push(await startExporter({ configYaml: yaml, builtCli: build.cli, env: build.env ?? {} }));
     for (const bundle of bundles) await checkBundleAnswered(bare, bundle);
     const frames = bundles.map((bundle) => ({ frame: bundleFrame(bundle), answers: bundle.length }));
     const daemonPid = daemon.pid;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEMORY_DEFAULTS } from '../../src/memory-defaults.js';
 import { requests } from '../../src/rpc/api.js';
 import { connectClient } from '../harness/clients.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
@@ -122,7 +123,9 @@ describe('the image layout, assembled as the Dockerfile does and run against a r
 
     exporterPort = await findFreePort();
     const entrypoint = asRun(execForm(argsOf(runtime, 'ENTRYPOINT')[0] as string));
-    const env = Object.fromEntries(argsOf(runtime, 'ENV').map((pair) => pair.split('=') as [string, string]));
+    const env = Object.fromEntries(
+      argsOf(runtime, 'ENV').map((pair) => pair.split(/=(.*)/s).slice(0, 2) as [string, string]),
+    );
     // A private mount namespace whose root filesystem is read-only, and the image's unprivileged user.
     const script = 'mount -o remount,bind,ro / && exec setpriv --pdeathsig KILL "$@"';
     const user = ['--reuid', String(uid), '--regid', String(uid), '--clear-groups'];
@@ -207,6 +210,14 @@ describe('the image layout, assembled as the Dockerfile does and run against a r
     const nodeVersion = exposition.samples.find((s) => s.name === 'nodejs_version_info')?.labels.version;
     expect(nodeVersion).toBe(`v${testedNodeVersions().at(-1)}`);
     expect(exporterOutput).not.toContain(daemon.admin.password);
+  });
+
+  it("runs with the image's young-generation limit and the exporter's own heap growth default", () => {
+    const listening = exporterOutput.split('\n').find((line) => line.includes('"msg":"listening"')) ?? '{}';
+    expect((JSON.parse(listening) as { heapFlags?: unknown }).heapFlags).toEqual([
+      '--max-semi-space-size=16',
+      ...MEMORY_DEFAULTS.map((entry) => entry.flag),
+    ]);
   });
 
   it('HEALTHCHECK asks the address the exporter was started with: healthy while it runs, not once it stopped', async () => {

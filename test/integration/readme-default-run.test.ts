@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEMORY_DEFAULTS } from '../../src/memory-defaults.js';
 import { requests } from '../../src/rpc/api.js';
 import { connectClient } from '../harness/clients.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
@@ -25,7 +26,9 @@ const README_RUN_COMMAND = ['npm', 'start'] as const;
  * in its own process group, with a clean environment plus `env`, and waits until `/readyz` answers.
  */
 async function startReadmeCommand(env: Record<string, string>): Promise<{ stop(): Promise<void>; output(): string }> {
-  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('DELUGE_')));
+  const cleanEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('DELUGE_') && key !== 'NODE_OPTIONS'),
+  );
   const child = spawn(README_RUN_COMMAND[0], README_RUN_COMMAND.slice(1), {
     cwd: REPO_ROOT,
     env: { ...cleanEnv, ...env },
@@ -109,5 +112,10 @@ describe('the README quick start: no config, a local deluged with its default au
       await client.close();
     }
     expect(exporter.output()).not.toMatch(/"level":"(warn|error)"/);
+  });
+
+  it("runs dist/cli.js with the exporter's V8 heap default (NODE_OPTIONS cleared)", () => {
+    const heapFlags = MEMORY_DEFAULTS.map((entry) => entry.flag);
+    expect(exporter.output()).toContain(`"heapFlags":${JSON.stringify(heapFlags)}`);
   });
 });

@@ -3,6 +3,7 @@ import { chmodSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEMORY_DEFAULTS } from '../../src/memory-defaults.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
 import { findFreePort } from '../harness/ports.js';
 import { REPO_ROOT, scrape } from '../support/exporter-process.js';
@@ -63,6 +64,9 @@ describe('the systemd unit’s command and environment against a real deluged', 
       const up = result?.exposition.samples.find((s) => s.name === 'deluge_up');
       expect(up?.value, output()).toBe(1);
       expect(output()).not.toContain(localclient.password);
+      // The unit's NODE_OPTIONS reaches node, next to the exporter's own heap default.
+      const heapFlags = ['--max-semi-space-size=16', ...MEMORY_DEFAULTS.map((entry) => entry.flag)];
+      expect(output()).toContain(`"heapFlags":${JSON.stringify(heapFlags)}`);
     } finally {
       child.kill('SIGTERM');
       await exited;

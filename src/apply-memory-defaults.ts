@@ -1,0 +1,16 @@
+/**
+ * Sets the V8 memory defaults (./memory-defaults.ts) in this process. `cli.ts` imports this module
+ * first, so it runs before the other modules and before the first full garbage collection.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { heapFlagsInEffect, memoryFlagsToSet } from './memory-defaults.js';
+
+const setByExporter = memoryFlagsToSet(process.execArgv, process.env.NODE_OPTIONS);
+for (const flag of setByExporter) setFlagsFromString(flag);
+
+/** The heap-sizing flags this process runs with, for the start-up log line. */
+export const HEAP_FLAGS: readonly string[] = heapFlagsInEffect(
+  process.execArgv,
+  process.env.NODE_OPTIONS,
+  setByExporter,
+);

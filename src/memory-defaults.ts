@@ -1,0 +1,58 @@
+/**
+ * V8 garbage-collector defaults that keep the exporter's resident memory small (docs/benchmarks.md
+ * "V8 heap growth"). `apply-memory-defaults.ts` sets them when the process starts, in every way the
+ * exporter is started: the package's `deluge-exporter` bin, `node dist/cli.js` (image, systemd unit,
+ * `npm start`) and `tsx src/cli.ts`.
+ *
+ * They are set at run time (`v8.setFlagsFromString`) because a `node` flag reaches only the start-up
+ * paths whose command line we write, and V8 reads these flags each time it sizes the heap after a
+ * full garbage collection. A flag the user gives (`NODE_OPTIONS` or node's command line) wins: a
+ * default is left out when the user names the same flag.
+ */
+
+/** One default: the V8 flag we set, and the user's flags that decide the same thing instead. */
+interface MemoryDefault {
+  readonly flag: string;
+  readonly overriddenBy: readonly string[];
+}
+
+/**
+ * After a full collection the old generation may grow to 1.5 × the live heap before the next one,
+ * instead of up to 4 × (V8 chooses 1.1–4 × from its GC speed; with a scrape's short-lived data
+ * it chose the top of that range, so the heap tripled during a scrape).
+ */
+export const MEMORY_DEFAULTS: readonly MemoryDefault[] = [
+  { flag: '--heap-growing-percent=50', overriddenBy: ['--heap-growing-percent'] },
+];
+
+/** V8 and node flags that size the heap, as reported at start-up (`listening` log line). */
+const HEAP_FLAG =
+  /^--(?:max|min)-semi-space-size|^--semi-space-growth-factor|^--heap-growing-percent|^--max-old-space-size|^--max-heap-size|^--optimize-for-size/;
+
+/** The flags (`--name` or `--name=value`, underscores in names as dashes) of node's command line and `NODE_OPTIONS`. */
+export function nodeFlags(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
+  return [...(nodeOptions ?? '').split(/\s+/), ...execArgv]
+    .filter((word) => word.startsWith('--'))
+    .map((word) => {
+      const equals = word.indexOf('=');
+      const name = equals < 0 ? word : word.slice(0, equals);
+      return `${name.replaceAll('_', '-')}${equals < 0 ? '' : word.slice(equals)}`;
+    });
+}
+
+/** The defaults of {@link MEMORY_DEFAULTS} that no user flag overrides. */
+export function memoryFlagsToSet(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
+  const names = new Set(nodeFlags(execArgv, nodeOptions).map((flag) => flag.split('=')[0]));
+  return MEMORY_DEFAULTS.filter((entry) => !entry.overriddenBy.some((name) => names.has(name))).map(
+    (entry) => entry.flag,
+  );
+}
+
+/** The heap-sizing flags in effect: the user's (NODE_OPTIONS first, then the command line) and ours. */
+export function heapFlagsInEffect(
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+  setByExporter: readonly string[],
+): string[] {
+  return [...nodeFlags(execArgv, nodeOptions).filter((flag) => HEAP_FLAG.test(flag)), ...setByExporter];
+}
