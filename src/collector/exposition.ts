@@ -1,4 +1,4 @@
-import { isColumnFamily, type Labels, type MetricFamily, type SampleFamily, type ValueColumn } from './types.js';
+import { isColumnFamily, type Labels, type MetricFamily, type SampleFamily } from './types.js';
 
 /** Content type of the Prometheus text format 0.0.4 (what prom-client's registry also declares). */
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -23,8 +23,8 @@ function labelText(labelNames: readonly string[], labels: Labels): string {
 }
 
 const CHUNK_BYTES = 64 * 1024;
-/** Longest `String(number)` of a double ("-1.2345678901234567e-308" is 24), with room to spare. */
-const MAX_NUMBER_BYTES = 32;
+/** A line's bytes besides name and labels: the longest `String(number)` of a double ("-1.2345678901234567e-308" is 24) with room to spare, a space, a newline. */
+const MAX_LINE_EXTRA_BYTES = 34;
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
 
@@ -57,26 +57,40 @@ class ChunkWriter {
 
   /** One sample line: `name`, `labels` (its `{…}`, maybe empty), a space, the value, a newline. */
   sample(name: Uint8Array, labels: Uint8Array, value: number): void {
-    this.#reserve(name.length + labels.length + MAX_NUMBER_BYTES + 2);
-    const chunk = this.#chunk;
-    let position = this.#position;
-    // TypedArray#set, not a byte loop: V8 copies short arrays faster that way.
-    chunk.set(name, position);
-    position += name.length;
-    chunk.set(labels, position);
-    position += labels.length;
-    chunk[position++] = SPACE;
-    position = Number.isSafeInteger(value)
-      ? writeInteger(chunk, position, value)
-      : writeAscii(chunk, position, `${value}`);
-    chunk[position++] = NEWLINE;
-    this.#position = position;
+    this.#reserve(name.length + labels.length + MAX_LINE_EXTRA_BYTES);
+    this.#position = writeLine(this.#chunk, this.#position, name, labels, value);
+  }
+
+  /** The lines of one column: series `i` with `values[i]`, none where the value is `NaN`. */
+  column(name: Uint8Array, { labels, longest }: RenderedSeries, values: Float64Array): void {
+    const longestLine = name.length + longest + MAX_LINE_EXTRA_BYTES;
+    for (let index = 0; index < values.length; index++) {
+      const value = values[index] as number;
+      if (Number.isNaN(value)) continue;
+      if (this.#position + longestLine > this.#chunk.length) this.#reserve(longestLine);
+      this.#position = writeLine(this.#chunk, this.#position, name, labels[index] as Uint8Array, value);
+    }
   }
 
   finish(): Buffer[] {
     this.#flush();
     return this.#chunks;
   }
+}
+
+/** Writes `name`, `labels`, a space, `value` and a newline at `position`; returns the position after them. */
+function writeLine(chunk: Buffer, start: number, name: Uint8Array, labels: Uint8Array, value: number): number {
+  // TypedArray#set, not a byte loop: V8 copies short arrays faster that way.
+  chunk.set(name, start);
+  let position = start + name.length;
+  chunk.set(labels, position);
+  position += labels.length;
+  chunk[position++] = SPACE;
+  position = Number.isSafeInteger(value)
+    ? writeInteger(chunk, position, value)
+    : writeAscii(chunk, position, `${value}`);
+  chunk[position++] = NEWLINE;
+  return position;
 }
 
 /** Writes a safe integer as `String(value)` would (−0 as `0`); returns the position after it. */
@@ -116,18 +130,63 @@ function writeAscii(chunk: Buffer, start: number, text: string): number {
 
 const EMPTY = new Uint8Array(0);
 
-/** The `{…}` of each series of a list, as views into one buffer. */
-type RenderedSeries = readonly Buffer[];
+/** The `{…}` of each series of a list (views into one buffer), and the longest one's length. */
+interface RenderedSeries {
+  readonly labels: readonly Uint8Array[];
+  readonly longest: number;
+}
 
+/**
+ * Writes a label value, escaped, at `start`; returns the position after it. `bytes` has room for
+ * 6 bytes per UTF-16 unit (escaped, then UTF-8). ASCII without `\\`, `"` or a newline (hashes,
+ * most names) is copied character by character; anything else goes through the escaping text path.
+ */
+function writeLabelValue(bytes: Buffer, start: number, value: string): number {
+  let position = start;
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code >= 0x80 || code === 0x5c || code === 0x22 || code === NEWLINE) {
+      return start + bytes.write(escapeLabelValue(value), start);
+    }
+    bytes[position++] = code;
+  }
+  return position;
+}
+
+/** `{name="value",…}` of each series of a list, written into one buffer (no string per series). */
 function renderSeries(labelNames: readonly string[], series: readonly Labels[]): RenderedSeries {
-  const texts = series.map((labels) => labelText(labelNames, labels));
-  const bytes = Buffer.from(texts.join(''));
-  let offset = 0;
-  return texts.map((text) => {
-    const length = Buffer.byteLength(text);
-    offset += length;
-    return bytes.subarray(offset - length, offset);
+  const openers = labelNames.map((name, index) => Buffer.from(`${index === 0 ? '{' : '",'}${name}="`));
+  let bytes = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, series.length * 96));
+  let position = 0;
+  const starts = new Uint32Array(series.length + 1);
+  for (let index = 0; index < series.length; index++) {
+    const labels = series[index] as Labels;
+    starts[index] = position;
+    for (let at = 0; at < labelNames.length; at++) {
+      const value = labels[labelNames[at] as string] ?? '';
+      const opener = openers[at] as Buffer;
+      const room = opener.length + value.length * 6 + 2;
+      if (position + room > bytes.length) {
+        const grown = Buffer.allocUnsafe(Math.max(bytes.length * 2, position + room));
+        bytes.copy(grown, 0, 0, position);
+        bytes = grown;
+      }
+      bytes.set(opener, position);
+      position = writeLabelValue(bytes, position + opener.length, value);
+    }
+    if (labelNames.length > 0) {
+      bytes[position++] = 0x22; // "
+      bytes[position++] = 0x7d; // }
+    }
+  }
+  starts[series.length] = position;
+  let longest = 0;
+  const labels = series.map((_, index) => {
+    const length = (starts[index + 1] as number) - (starts[index] as number);
+    longest = Math.max(longest, length);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset + (starts[index] as number), length);
   });
+  return { labels, longest };
 }
 
 /**
@@ -154,13 +213,6 @@ function renderedSeries(cache: SeriesCache, labelNames: readonly string[], serie
 function hasSample(family: MetricFamily): boolean {
   if (!isColumnFamily(family)) return family.samples.length > 0;
   return family.columns.some(({ values }) => values.some((value) => !Number.isNaN(value)));
-}
-
-function writeColumn(writer: ChunkWriter, name: Uint8Array, labels: RenderedSeries, { values }: ValueColumn): void {
-  for (let index = 0; index < values.length; index++) {
-    const value = values[index] as number;
-    if (!Number.isNaN(value)) writer.sample(name, labels[index] as Buffer, value); // NaN: no sample
-  }
 }
 
 function writeSamples(writer: ChunkWriter, name: Uint8Array, family: SampleFamily): void {
@@ -192,8 +244,8 @@ export function renderFamilies(families: readonly MetricFamily[]): Exposition {
     const nameBytes = Buffer.from(name, 'latin1');
     if (!isColumnFamily(family)) writeSamples(writer, nameBytes, family);
     else {
-      for (const column of family.columns) {
-        writeColumn(writer, nameBytes, renderedSeries(cache, family.labelNames, column.series), column);
+      for (const { series, values } of family.columns) {
+        writer.column(nameBytes, renderedSeries(cache, family.labelNames, series), values);
       }
     }
   }

@@ -74,33 +74,38 @@ function checkSample(family: MetricFamily, sample: Sample): Sample {
 }
 
 /**
- * The series of one family seen so far. Label values are grouped by the first label (usually
- * `daemon`), so the common `{daemon, hash}` series need no key string at all; further labels are
- * joined by NUL.
+ * The series of one family seen so far, by their first two labels (usually `daemon` and `hash`, or
+ * `daemon` and one more): no key string per series. Series that share both are compared label by
+ * label (few: e.g. the error kinds of one tracker).
  */
 class SeriesSet {
-  readonly #byFirstLabel = new Map<string, Set<string>>();
+  readonly #seen = new Map<string, Map<string, Labels | Labels[]>>();
   readonly #first: string | undefined;
+  readonly #second: string | undefined;
   readonly #rest: readonly string[];
 
   constructor(labelNames: readonly string[]) {
-    [this.#first, ...this.#rest] = labelNames;
+    [this.#first, this.#second, ...this.#rest] = labelNames;
   }
 
   /** Adds a series; false when the family already has one with these labels. */
   add(labels: Labels): boolean {
-    const first = this.#first;
-    const rest = this.#rest;
-    const group = first === undefined ? '' : (labels[first] as string);
-    let key = rest.length === 1 ? (labels[rest[0] as string] as string) : '';
-    if (rest.length > 1) for (const name of rest) key += `${labels[name]}\u0000`;
-    let seen = this.#byFirstLabel.get(group);
-    if (seen === undefined) {
-      seen = new Set();
-      this.#byFirstLabel.set(group, seen);
+    const group = this.#first === undefined ? '' : (labels[this.#first] as string);
+    const key = this.#second === undefined ? '' : (labels[this.#second] as string);
+    let byKey = this.#seen.get(group);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.#seen.set(group, byKey);
     }
-    if (seen.has(key)) return false;
-    seen.add(key);
+    const earlier = byKey.get(key);
+    if (earlier === undefined) {
+      byKey.set(key, labels);
+      return true;
+    }
+    const same = Array.isArray(earlier) ? earlier : [earlier];
+    if (same.some((other) => this.#rest.every((name) => other[name] === labels[name]))) return false;
+    same.push(labels);
+    byKey.set(key, same);
     return true;
   }
 }
