@@ -2,7 +2,7 @@
  * DelugeRPC 2.x transport framing: `0x01`, uint32 BE body length, zlib body of a rencoded payload.
  * Pure byte handling; no sockets.
  */
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync, constants as zlibConstants } from 'node:zlib';
 import { DelugeLimitError, DelugeProtocolError } from './errors.js';
 import {
   decodeWithin,
@@ -27,8 +27,14 @@ export const DEFAULT_MAX_INFLATE_RATIO = 100;
 /** A body may always inflate to this much, whatever its ratio (tiny frames compress oddly). */
 export const INFLATE_RATIO_FLOOR_BYTES = 1024 * 1024;
 
-/** zlib output chunk: 4× Node's default, a quarter fewer passes through zlib for a large answer (measured). */
-const INFLATE_CHUNK_BYTES = 64 * 1024;
+/**
+ * zlib's output chunk for a body: room for what a status answer inflates to (~6–8 × its size), so
+ * that the whole output is usually one chunk, never copied again to join chunks (which held a large
+ * answer twice). Only the pages written count towards RSS; at least 64 KiB (4 × Node's default).
+ */
+function inflateChunkBytes(bodyBytes: number, maxOutputLength: number): number {
+  return Math.max(zlibConstants.Z_MIN_CHUNK, Math.min(maxOutputLength, Math.max(64 * 1024, bodyBytes * 16)));
+}
 
 /** Size limits applied to every frame received, and the decoding budget of its payload. */
 export interface FrameLimits extends RencodeDecodeLimits {
@@ -176,7 +182,7 @@ export class FrameDecoder {
     const maxOutputLength = Math.min(maxInflatedBytes, byRatio);
     let inflated: Buffer;
     try {
-      inflated = inflateSync(body, { maxOutputLength, chunkSize: INFLATE_CHUNK_BYTES });
+      inflated = inflateSync(body, { maxOutputLength, chunkSize: inflateChunkBytes(body.length, maxOutputLength) });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         throw byRatio < maxInflatedBytes

@@ -625,6 +625,8 @@ function sameAscii(text: string, buf: Buffer, start: number): boolean {
 /** The keys of a dict, in wire order, and the factory that builds dicts with exactly these keys. */
 interface DictShape {
   readonly keys: readonly string[];
+  /** Where each key's bytes are in the buffer (a short fixed-length key), else -1: for predicting keys. */
+  readonly keyBytesAt: readonly number[];
   /** The keys are printable ASCII and not `__proto__`: a factory may be made and keys predicted. */
   readonly eligible: boolean;
   factory: DictFactory | undefined;
@@ -655,6 +657,10 @@ class Reader {
   private readonly maxEntries: number;
   /** Keys and values of the dicts being decoded, innermost on top (see {@link dict}). */
   private readonly scratchKeys: string[] = [];
+  /** Where the bytes of the scratch keys are ({@link keyBytesAt} of each). */
+  private readonly scratchKeyBytesAt: number[] = [];
+  /** Where the bytes of the last key read by {@link key} start, when it was a short fixed-length string; else -1. */
+  private keyBytesAt = -1;
   private readonly scratchValues: RencodeValue[] = [];
   private scratchTop = 0;
   /** Per depth, the keys of the last dict of 6–64 entries decoded there. */
@@ -698,13 +704,19 @@ class Reader {
     return at;
   }
 
-  /** Decodes one value starting at `pos`; `depth` is the number of containers around it. */
-  value(depth: number): RencodeValue {
+  /** Counts the value starting at `pos` against the budget and moves past its type code, which it returns. */
+  private typeCode(): number {
     const start = this.pos;
     if (start >= this.end) throw truncated(start, 1, 0);
     if (--this.valuesLeft < 0) throw this.overLimit('maxValues', start, 'values');
-    const code = this.buf[start]!;
     this.pos = start + 1;
+    return this.buf[start]!;
+  }
+
+  /** Decodes one value starting at `pos`; `depth` is the number of containers around it. */
+  value(depth: number): RencodeValue {
+    const start = this.pos;
+    const code = this.typeCode();
     if (code < INT_POS_FIXED_COUNT) return code;
     if (code >= STR_FIXED_START) {
       if (code < LIST_FIXED_START) return this.text(code - STR_FIXED_START);
@@ -829,16 +841,36 @@ class Reader {
     return at + 1;
   }
 
-  /** A dict key: like {@link value}, with a shortcut for the short fixed-length strings keys nearly always are. */
-  private key(depth: number, predicted: string | undefined): RencodeValue {
+  /**
+   * A dict key: like {@link value}, with a shortcut for the short fixed-length strings keys nearly
+   * always are. `predicted` is the key at this position of the previous dict, whose bytes are at
+   * `predictedAt` (-1: unknown): when the bytes are the same, it is the key (no decoding, no hashing).
+   */
+  private key(depth: number, predicted: string | undefined, predictedAt: number): RencodeValue {
     const from = this.shortKey();
+    this.keyBytesAt = from;
     if (from < 0) return this.value(depth);
     const length = this.pos - from;
-    // The same key as the previous dict's at this position (ASCII): no hashing, no look-up.
-    if (predicted !== undefined && predicted.length === length && sameAscii(predicted, this.buf, from)) {
+    if (
+      predicted !== undefined &&
+      predictedAt >= 0 &&
+      predicted.length === length &&
+      this.sameBytes(predictedAt, from, length)
+    ) {
       return predicted;
     }
     return keyCache.get(this.buf, from, length);
+  }
+
+  /** Whether the `length` bytes at `a` and at `b` are the same (four at a time). */
+  private sameBytes(a: number, b: number, length: number): boolean {
+    if (a === b) return true;
+    const view = this.view;
+    let i = 0;
+    for (; i + 4 <= length; i += 4) if (view.getInt32(a + i) !== view.getInt32(b + i)) return false;
+    const buf = this.buf;
+    for (; i < length; i++) if (buf[a + i] !== buf[b + i]) return false;
+    return true;
   }
 
   /**
@@ -874,10 +906,7 @@ class Reader {
    */
   skip(depth: number): number {
     const start = this.pos;
-    if (start >= this.end) throw truncated(start, 1, 0);
-    if (--this.valuesLeft < 0) throw this.overLimit('maxValues', start, 'values');
-    const code = this.buf[start]!;
-    this.pos = start + 1;
+    const code = this.typeCode();
     if (code < INT_POS_FIXED_COUNT) return 1;
     if (code >= STR_FIXED_START) {
       if (code >= LIST_FIXED_START) return this.skipItems(code - LIST_FIXED_START, start, depth, 1);
@@ -948,8 +977,9 @@ class Reader {
     const slots = new Array<RencodeValue | undefined>(fieldNames.length);
     const record = recordMaker(fieldNames);
     const keys = new KeySet(this.buf);
-    // Per position in the inner dicts, the last key seen there and its slot (-1: not asked for).
+    // Per position in the inner dicts, the last key seen there, where its bytes are, its slot (-1: not asked for).
     const keysAt: string[] = [];
+    const keyBytesAt: number[] = [];
     const slotsAt: number[] = [];
     for (let n = 0; count < 0 ? !this.atTerminator() : n < count; n++) {
       const keyStart = this.pos;
@@ -970,7 +1000,7 @@ class Reader {
       slots.fill(undefined);
       const entries = innerFixed ? inner - DICT_FIXED_START : -1;
       for (let i = 0; entries < 0 ? !this.atTerminator() : i < entries; i++) {
-        const field = this.key(2, keysAt[i]);
+        const field = this.key(2, keysAt[i], keyBytesAt[i] ?? -1);
         if (typeof field !== 'string') {
           this.skip(2);
           continue;
@@ -981,6 +1011,7 @@ class Reader {
         } else {
           slot = slotOf.get(field) ?? -1;
           keysAt[i] = field;
+          keyBytesAt[i] = this.keyBytesAt;
           slotsAt[i] = slot;
         }
         if (slot < 0) this.skip(2);
@@ -1019,17 +1050,18 @@ class Reader {
     // whose keys repeat the previous one's at this depth is built in one step by its shape's factory.
     const base = this.scratchTop;
     const shape = this.shapes[depth];
-    const predicted = shape?.eligible ? shape.keys : undefined;
+    const predicted = shape?.eligible ? shape : undefined;
     let n = 0;
     for (; count < 0 ? !this.atTerminator() : n < count; n++) {
       if (count < 0) this.checkEntries(n, start);
-      const key = this.key(inner, predicted?.[n]);
+      const key = this.key(inner, predicted?.keys[n], predicted?.keyBytesAt[n] ?? -1);
       if (typeof key !== 'string') {
         const dict = this.plainDict(base, n);
         this.scratchTop = base;
         return this.mapRest(dict, key, count < 0 ? -1 : count - n - 1, inner, start, n);
       }
       this.scratchKeys[base + n] = key;
+      this.scratchKeyBytesAt[base + n] = this.keyBytesAt;
       this.scratchTop = base + n + 1;
       this.scratchValues[base + n] = this.value(inner);
     }
@@ -1049,7 +1081,8 @@ class Reader {
       if (shape.factory !== undefined) return shape.factory(this.scratchValues, base);
     } else {
       const keys = this.scratchKeys.slice(base, base + n);
-      this.shapes[depth] = { keys, eligible: canHaveFactory(keys), factory: undefined };
+      const keyBytesAt = this.scratchKeyBytesAt.slice(base, base + n);
+      this.shapes[depth] = { keys, keyBytesAt, eligible: canHaveFactory(keys), factory: undefined };
     }
     return this.plainDict(base, n);
   }
@@ -1093,7 +1126,7 @@ class Reader {
     map.set(firstKey, this.value(depth));
     for (let i = done + 1; remaining < 0 ? !this.atTerminator() : i <= done + remaining; i++) {
       if (remaining < 0) this.checkEntries(i, start);
-      const key = this.key(depth, undefined);
+      const key = this.key(depth, undefined, -1);
       map.set(key, this.value(depth));
     }
     return map;
