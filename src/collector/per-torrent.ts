@@ -128,8 +128,9 @@ export function matchesFilters(status: TorrentStatus, config: PerTorrentConfig):
 }
 
 /** The torrents that pass the state, label and tracker filters (an empty filter passes all). */
-export function filterTorrents(torrents: readonly TorrentEntry[], config: PerTorrentConfig): TorrentEntry[] {
-  return torrents.filter((torrent) => matchesFilters(torrent.status, config));
+export function filterTorrents(torrents: readonly TorrentEntry[], config: PerTorrentConfig): readonly TorrentEntry[] {
+  const unfiltered = config.states.length === 0 && config.labels.length === 0 && config.trackers.length === 0;
+  return unfiltered ? torrents : torrents.filter((torrent) => matchesFilters(torrent.status, config));
 }
 
 /** The torrents that get per-torrent series, and whether there are none because of the cap or the switch. */
