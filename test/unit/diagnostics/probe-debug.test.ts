@@ -79,9 +79,14 @@ describe('/probe?debug=true against the fake daemon', () => {
     // deluge_torrents has one sample per state Deluge knows (8).
     expect(log).toMatch(/\n {12}deluge_torrents 8\n/);
     expect(log).toMatch(/\n {12}deluge_free_space_bytes 1\n/);
+    // Per-torrent (column) families count their samples; those whose key the torrent lacks have none.
+    expect(log).toMatch(/\n {12}deluge_torrent_info 1\n {12}deluge_torrent_wanted_bytes 1\n/);
+    expect(log).not.toMatch(/deluge_torrent_ratio/);
+    expect(log).toMatch(/\(\d+ more without samples, not exported\)/);
 
     const exposition = text.slice(text.indexOf('Metrics this probe returns (without debug=true):\n') + 49);
     expect(exposition).toContain('deluge_up{daemon="d"} 1\n');
+    expect(exposition).toContain(`deluge_torrent_wanted_bytes{daemon="d",hash="${'a'.repeat(40)}"} 10\n`);
     expect(exposition).toContain('deluge_info{daemon="d",version="2.0.3",libtorrent_version="2.0.8.0"} 1\n');
     expect(text).not.toContain('admin-secret');
   });
