@@ -1,4 +1,4 @@
-import { isColumnFamily, type Labels, type MetricFamily, type SampleFamily } from './types.js';
+import { isColumnFamily, type Labels, type MetricFamily, type ValueColumn } from './types.js';
 
 /** Content type of the Prometheus text format 0.0.4 (what prom-client's registry also declares). */
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -13,17 +13,11 @@ const escapeText = (text: string) =>
 const escapeLabelValue = (value: string) =>
   NEEDS_LABEL_ESCAPE.test(value) ? escapeText(value).replace(/"/g, '\\"') : value;
 
-function labelText(labelNames: readonly string[], labels: Labels): string {
-  let text = '{';
-  for (let index = 0; index < labelNames.length; index++) {
-    const name = labelNames[index] as string;
-    text += `${index === 0 ? '' : ','}${name}="${escapeLabelValue(labels[name] ?? '')}"`;
-  }
-  return `${text}}`;
-}
-
 const CHUNK_BYTES = 64 * 1024;
-/** A line's bytes besides name and labels: the longest `String(number)` of a double ("-1.2345678901234567e-308" is 24) with room to spare, a space, a newline. */
+/**
+ * A line's bytes besides name and labels: the longest `String(number)` of a double
+ * ("-1.2345678901234567e-308" is 24) with room to spare, a space, a newline.
+ */
 const MAX_LINE_EXTRA_BYTES = 34;
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
@@ -55,19 +49,13 @@ class ChunkWriter {
     this.#position += this.#chunk.write(text, this.#position);
   }
 
-  /** One sample line: `name`, `labels` (its `{…}`, maybe empty), a space, the value, a newline. */
-  sample(name: Uint8Array, labels: Uint8Array, value: number): void {
-    this.#reserve(name.length + labels.length + MAX_LINE_EXTRA_BYTES);
-    this.#position = writeLine(this.#chunk, this.#position, name, labels, value);
-  }
-
   /** The lines of one column: series `i` with `values[i]`, none where the value is `NaN`. */
   column(name: Uint8Array, { labels, longest }: RenderedSeries, values: Float64Array): void {
     const longestLine = name.length + longest + MAX_LINE_EXTRA_BYTES;
     for (let index = 0; index < values.length; index++) {
       const value = values[index] as number;
       if (Number.isNaN(value)) continue;
-      if (this.#position + longestLine > this.#chunk.length) this.#reserve(longestLine);
+      this.#reserve(longestLine);
       this.#position = writeLine(this.#chunk, this.#position, name, labels[index] as Uint8Array, value);
     }
   }
@@ -128,8 +116,6 @@ function writeAscii(chunk: Buffer, start: number, text: string): number {
   return position;
 }
 
-const EMPTY = new Uint8Array(0);
-
 /** The `{…}` of each series of a list (views into one buffer), and the longest one's length. */
 interface RenderedSeries {
   readonly labels: readonly Uint8Array[];
@@ -156,7 +142,7 @@ function writeLabelValue(bytes: Buffer, start: number, value: string): number {
 /** `{name="value",…}` of each series of a list, written into one buffer (no string per series). */
 function renderSeries(labelNames: readonly string[], series: readonly Labels[]): RenderedSeries {
   const openers = labelNames.map((name, index) => Buffer.from(`${index === 0 ? '{' : '",'}${name}="`));
-  let bytes = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, series.length * 96));
+  let bytes = Buffer.allocUnsafe(64 + series.length * 96);
   let position = 0;
   const starts = new Uint32Array(series.length + 1);
   for (let index = 0; index < series.length; index++) {
@@ -210,19 +196,16 @@ function renderedSeries(cache: SeriesCache, labelNames: readonly string[], serie
   return rendered;
 }
 
+/** A family's samples as columns (a sample family as one column of its own series). */
+function columnsOf(family: MetricFamily): readonly ValueColumn[] {
+  if (isColumnFamily(family)) return family.columns;
+  const { samples } = family;
+  return [{ series: samples.map((sample) => sample.labels), values: Float64Array.from(samples, (s) => s.value) }];
+}
+
 function hasSample(family: MetricFamily): boolean {
   if (!isColumnFamily(family)) return family.samples.length > 0;
   return family.columns.some(({ values }) => values.some((value) => !Number.isNaN(value)));
-}
-
-function writeSamples(writer: ChunkWriter, name: Uint8Array, family: SampleFamily): void {
-  for (const { labels, value } of family.samples) {
-    writer.sample(
-      name,
-      family.labelNames.length === 0 ? EMPTY : Buffer.from(labelText(family.labelNames, labels)),
-      value,
-    );
-  }
 }
 
 /**
@@ -242,11 +225,8 @@ export function renderFamilies(families: readonly MetricFamily[]): Exposition {
     writer.text(`${first ? '' : '\n'}# HELP ${name} ${escapeText(family.help)}\n# TYPE ${name} ${family.type}\n`);
     first = false;
     const nameBytes = Buffer.from(name, 'latin1');
-    if (!isColumnFamily(family)) writeSamples(writer, nameBytes, family);
-    else {
-      for (const { series, values } of family.columns) {
-        writer.column(nameBytes, renderedSeries(cache, family.labelNames, series), values);
-      }
+    for (const { series, values } of columnsOf(family)) {
+      writer.column(nameBytes, renderedSeries(cache, family.labelNames, series), values);
     }
   }
   return writer.finish();
