@@ -16,7 +16,8 @@ import { SESSION_STATUS_KEYS } from '../../src/collector/session.js';
 import { AGGREGATE_TORRENT_KEYS } from '../../src/collector/torrents.js';
 import type { ExporterConfig } from '../../src/config/types.js';
 import { DelugeRemoteError } from '../../src/rpc/errors.js';
-import type { Settled } from '../../src/rpc/types.js';
+import { DEFAULT_DECODE_LIMITS, decodeWithin, encode, type RencodeInput } from '../../src/rpc/rencode.js';
+import type { RpcRequest, Settled } from '../../src/rpc/types.js';
 import { parseExposition } from '../support/exposition.js';
 import { testConfig } from '../unit/collector/fixtures.js';
 import type { FuzzTarget } from './target.js';
@@ -150,10 +151,23 @@ function settle(seeds: AnswerSeeds, offset: number, method: string): Settled<unk
   return answers[offset % answers.length] as Settled<unknown>;
 }
 
+/**
+ * What the RPC client hands over for `request`: with `encodedAnswer`, a value it got is kept encoded
+ * (through a reply message, as on the wire), so the collectors read it the way they read a daemon's.
+ */
+function delivered(request: RpcRequest, settled: Settled<unknown>): Settled<unknown> {
+  if (request.encodedAnswer !== true || !settled.ok) return settled;
+  const reply = Buffer.concat([Buffer.from([0xc3, 0x01, 0x07]), encode(settled.value as RencodeInput)]);
+  const message = decodeWithin(reply, DEFAULT_DECODE_LIMITS, false, (before) => before.length === 2);
+  return { ok: true, value: (message as unknown[])[2] };
+}
+
 /** One bundle answered from the seeds; sometimes the transport leaves the last answer out. */
 function answer(perCollector: ReadonlyMap<string, Requests>, seeds: AnswerSeeds, offset: number, short: boolean) {
   const bundle = buildBundle(perCollector);
-  const results = bundle.requests.map((request, index) => settle(seeds, offset + index, request.method));
+  const results = bundle.requests.map((request, index) =>
+    delivered(request, settle(seeds, offset + index, request.method)),
+  );
   return routeAnswers(bundle, short ? results.slice(0, -1) : results);
 }
 
