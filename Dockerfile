@@ -21,10 +21,6 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean -
 
 FROM node:26-trixie-slim
 ENV NODE_ENV=production
-# A young generation of at most 2 × 16 MB (Node 20 and 22's default; Node 26 grows it to 2 × 32 MB):
-# ~50 MB less peak RSS at 2,000 torrents, same CPU (docs/benchmarks.md "V8 heap growth"). A
-# NODE_OPTIONS given to the container replaces this one.
-ENV NODE_OPTIONS=--max-semi-space-size=16
 WORKDIR /app
 # dist/ next to package.json and data/ is the layout src/version.ts and the libtorrent metric table
 # expect at run time. Everything is root-owned and read-only to the process: a read-only root

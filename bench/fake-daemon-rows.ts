@@ -44,6 +44,7 @@ async function benchFakeRow(
   spec: FakeRowSpec,
   runs: number,
   builds: readonly ExporterBuild[],
+  gzip: boolean,
 ): Promise<FakeRowResult[]> {
   const children: ChildProcess[] = [];
   const ports: number[] = [];
@@ -82,7 +83,7 @@ async function benchFakeRow(
           const sample = samples[index] as (typeof samples)[number];
           const pid = exporterPid(exporter);
           const cpuBefore = cpuNanoseconds(pid);
-          const answer = await timedGet(`${exporter.url}/metrics`, { keepBody: true });
+          const answer = await timedGet(`${exporter.url}/metrics`, { keepBody: true, gzip });
           if (run < 0) continue; // warm-up: learns save paths and the cap
           sample.cpu.push((cpuNanoseconds(pid) - cpuBefore) / 1e6);
           sample.wall.push(answer.ms);
@@ -122,12 +123,13 @@ export async function benchAgainstFakeDaemons(
   specs: readonly FakeRowSpec[],
   runs: number,
   builds: readonly ExporterBuild[],
+  gzip: boolean,
   progress: (line: string) => void,
 ): Promise<FakeRowResult[]> {
   const results: FakeRowResult[] = [];
   for (const spec of specs) {
     progress(`fake daemons: ${spec.daemons} × ${spec.torrents} torrents, ${spec.series}`);
-    results.push(...(await benchFakeRow(spec, runs, builds)));
+    results.push(...(await benchFakeRow(spec, runs, builds, gzip)));
   }
   return results;
 }

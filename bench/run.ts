@@ -43,6 +43,7 @@ const HELP = `Usage: npm run bench -- [options]
   --cli CLI           time this built cli.js instead of building dist/ from this tree
   --compare CLI       also time this other build (e.g. of main) side by side in the real-daemon and
                       fake-daemon rows: its rows say "before", this tree's "after"
+  --gzip              ask for gzip answers, as Prometheus does (exposition sizes stay uncompressed)
   --node-options OPTS NODE_OPTIONS for this tree's exporter, e.g. the image's (Dockerfile ENV NODE_OPTIONS)
   --smoke             tiny sizes and one or two runs: checks that every part still works (CI)
   -h, --help
@@ -63,6 +64,7 @@ const { values } = parseArgs({
     rows: { type: 'string' },
     'fake-rows': { type: 'string' },
     'node-options': { type: 'string' },
+    gzip: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -243,6 +245,7 @@ if ((sections.has('real') || sections.has('fake')) && values.cli === undefined) 
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
 const builtCli = values.cli ?? join(REPO_ROOT, 'dist', 'cli.js');
+const answers = values.gzip ? ', gzip answers (as Prometheus asks)' : '';
 const exporterBuilds = [
   ...(values.compare === undefined ? [] : [{ label: 'before', cli: values.compare }]),
   {
@@ -258,11 +261,12 @@ if (sections.has('real')) {
     warmups: smoke ? 1 : 3,
     cacheRoot: join(REPO_ROOT, '.cache', 'bench'),
     exporters: exporterBuilds,
+    gzip: values.gzip,
     progress,
   });
   print(
     '',
-    `exporter scrape against a real deluged 2.0.3, side by side with the daemon's own answer to the same bundle, ${scrapeRuns} runs per row`,
+    `exporter scrape against a real deluged 2.0.3, side by side with the daemon's own answer to the same bundle, ${scrapeRuns} runs per row${answers}`,
     '(wall = until the last byte; CPU = all threads of the process, from /proc; ratio, CPU = (daemon CPU + exporter CPU) / daemon CPU)',
     '',
     ...realDaemonTable(results),
@@ -281,10 +285,10 @@ if (sections.has('real')) {
   }
 }
 if (sections.has('fake')) {
-  const results = await benchAgainstFakeDaemons(FAKE_ROWS, fakeRuns, exporterBuilds, progress);
+  const results = await benchAgainstFakeDaemons(FAKE_ROWS, fakeRuns, exporterBuilds, values.gzip, progress);
   print(
     '',
-    `exporter scrape against fake daemons (their own processes), ${fakeRuns} runs per row, medians`,
+    `exporter scrape against fake daemons (their own processes), ${fakeRuns} runs per row, medians${answers}`,
     '',
     ...fakeDaemonTable(results),
   );

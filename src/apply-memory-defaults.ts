@@ -1,6 +1,6 @@
 /**
  * Sets the V8 memory defaults (./memory-defaults.ts) in this process. `cli.ts` imports this module
- * first, so it runs before the other modules and before the first full garbage collection.
+ * first, so it runs before the other modules load and grow the heap.
  */
 import { setFlagsFromString } from 'node:v8';
 import { heapFlagsInEffect, memoryFlagsToSet } from './memory-defaults.js';

@@ -5,8 +5,8 @@
  * `npm start`) and `tsx src/cli.ts`.
  *
  * They are set at run time (`v8.setFlagsFromString`) because a `node` flag reaches only the start-up
- * paths whose command line we write, and V8 reads these flags each time it sizes the heap after a
- * full garbage collection. A flag the user gives (`NODE_OPTIONS` or node's command line) wins: a
+ * paths whose command line we write, and V8 reads these flags each time it resizes a space (the
+ * young generation after a scavenge, the old generation's limit after a full collection). A flag the user gives (`NODE_OPTIONS` or node's command line) wins: a
  * default is left out when the user names the same flag.
  */
 
@@ -17,11 +17,17 @@ interface MemoryDefault {
 }
 
 /**
- * After a full collection the old generation may grow to 1.5 × the live heap before the next one,
- * instead of up to 4 × (V8 chooses 1.1–4 × from its GC speed; with a scrape's short-lived data
- * it chose the top of that range, so the heap tripled during a scrape).
+ * - The young generation stays at its initial size, two 1 MB semi-spaces, instead of growing to
+ *   2 × 16 MB (Node 20, 22), 2 × 32 MB (Node 26) or 2 × 64 MB (Node 24) under a scrape's allocations.
+ * - After a full collection the old generation may grow to 1.5 × the live heap before the next one,
+ *   instead of up to 4 × (V8 chooses 1.1–4 × from its GC speed; with a scrape's short-lived data it
+ *   chose the top of that range).
  */
 export const MEMORY_DEFAULTS: readonly MemoryDefault[] = [
+  {
+    flag: '--semi-space-growth-factor=1',
+    overriddenBy: ['--semi-space-growth-factor', '--max-semi-space-size', '--min-semi-space-size', '--max-heap-size'],
+  },
   { flag: '--heap-growing-percent=50', overriddenBy: ['--heap-growing-percent'] },
 ];
 

@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 
 /** CPU nanoseconds the process `pid` has run so far, all threads. */
 export function cpuNanoseconds(pid: number): number {
@@ -30,25 +31,36 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 /**
  * GETs `url` and resolves with the wall milliseconds until the last body byte, the body size and,
- * with `keepBody`, the body.
+ * with `keepBody`, the body. With `gzip` it asks for a gzip answer, as Prometheus does; size and body
+ * are then the uncompressed ones (unpacked after the clock stopped).
  */
 export function timedGet(
   url: string,
-  { keepBody = false } = {},
+  { keepBody = false, gzip = false } = {},
 ): Promise<{ ms: number; bytes: number; body?: string }> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    get(url, { agent }, (response) => {
+    const headers = gzip ? { 'accept-encoding': 'gzip' } : {};
+    get(url, { agent, headers }, (response) => {
       let bytes = 0;
       const chunks: Buffer[] = [];
+      const compressed = response.headers['content-encoding'] === 'gzip';
       response.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
-        if (keepBody) chunks.push(chunk);
+        if (keepBody || compressed) chunks.push(chunk);
       });
       response.on('end', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        if (response.statusCode !== 200) reject(new Error(`GET ${url}: HTTP ${response.statusCode}`));
-        else resolve({ ms, bytes, ...(keepBody ? { body: Buffer.concat(chunks).toString('utf8') } : {}) });
+        if (response.statusCode !== 200) {
+          reject(new Error(`GET ${url}: HTTP ${response.statusCode}`));
+          return;
+        }
+        const body = compressed ? gunzipSync(Buffer.concat(chunks)) : Buffer.concat(chunks);
+        resolve({
+          ms,
+          bytes: compressed ? body.length : bytes,
+          ...(keepBody ? { body: body.toString('utf8') } : {}),
+        });
       });
       response.on('error', reject);
     }).on('error', reject);

@@ -52,6 +52,8 @@ export interface RealBenchOptions {
   readonly cacheRoot: string;
   /** Builds timed side by side in the same runs (e.g. before and after a change). */
   readonly exporters: readonly ExporterBuild[];
+  /** Ask for gzip answers, as Prometheus does. */
+  readonly gzip: boolean;
   readonly progress: (line: string) => void;
 }
 
@@ -124,7 +126,7 @@ async function benchRow(daemon: DaemonHandle, spec: RowSpec, options: RealBenchO
       if (pid === undefined) throw new Error('exporter process has no pid');
       return new Side(async () => {
         const cpuBefore = cpuNanoseconds(pid);
-        const { ms, bytes } = await timedGet(`${exporter.url}/metrics`);
+        const { ms, bytes } = await timedGet(`${exporter.url}/metrics`, { gzip: options.gzip });
         return { ms, bytes, cpuMs: (cpuNanoseconds(pid) - cpuBefore) / 1e6 };
       });
     });
