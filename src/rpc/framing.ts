@@ -27,13 +27,18 @@ export const DEFAULT_MAX_INFLATE_RATIO = 100;
 /** A body may always inflate to this much, whatever its ratio (tiny frames compress oddly). */
 export const INFLATE_RATIO_FLOOR_BYTES = 1024 * 1024;
 
+/** Largest zlib output chunk (a 100,000-torrent answer with every key is 54 MB). */
+const MAX_INFLATE_CHUNK_BYTES = 64 * 1024 * 1024;
+
 /**
- * zlib's output chunk for a body: room for what a status answer inflates to (~6–8 × its size), so
- * that the whole output is usually one chunk, never copied again to join chunks (which held a large
- * answer twice). Only the pages written count towards RSS; at least 64 KiB (4 × Node's default).
+ * zlib's output chunk for a body: room for what a status answer inflates to (6 × its size for the
+ * bench's synthetic torrents, 16 × for a real deluged's, whose values repeat more), so that the whole
+ * output is usually one chunk, never copied again to join chunks (which held a large answer twice).
+ * Only the pages written count towards RSS; at least 64 KiB (4 × Node's default), at most 64 MiB.
  */
 function inflateChunkBytes(bodyBytes: number, maxOutputLength: number): number {
-  return Math.max(zlibConstants.Z_MIN_CHUNK, Math.min(maxOutputLength, Math.max(64 * 1024, bodyBytes * 16)));
+  const wanted = Math.min(MAX_INFLATE_CHUNK_BYTES, Math.max(64 * 1024, bodyBytes * 32));
+  return Math.max(zlibConstants.Z_MIN_CHUNK, Math.min(maxOutputLength, wanted));
 }
 
 /** Size limits applied to every frame received, and the decoding budget of its payload. */
