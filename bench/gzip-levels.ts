@@ -4,14 +4,13 @@
  * The exposition text is the real one (fake daemon over TLS, scraper, renderer, per-torrent series on,
  * uncapped); each level compresses it `runs` times with Node's zlib, and the median CPU time is shown.
  */
-import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { constants, gzipSync } from 'node:zlib';
 import { expositionText, renderFamilies } from '../src/collector/exposition.js';
 import { createScraper } from '../src/collector/scraper.js';
-import { loadConfig } from '../src/config/load.js';
 import { ExporterMetrics } from '../src/exporter-metrics.js';
 import { createLogger } from '../src/logger.js';
+import { configFromYaml } from '../test/support/config.js';
 import { startFakeDaemon } from '../test/support/fake-daemon.js';
 import { torrentsStatusAnswer } from './payload.js';
 import { median, positiveInteger } from './stats.js';
@@ -39,13 +38,7 @@ async function exposition(count: number): Promise<string> {
     },
   });
   const yaml = `daemons: [{ port: ${daemon.port}, username: bench, password: bench }]\nper_torrent: { max_torrents: ${count} }\n`;
-  const config = loadConfig({
-    argvConfigPath: 'bench.yaml',
-    env: {},
-    readFile: () => yaml,
-    homedir: tmpdir(),
-    platform: process.platform,
-  });
+  const config = configFromYaml(yaml);
   const scraper = createScraper({
     config,
     logger: createLogger({ level: 'error' }),

@@ -2,13 +2,12 @@
  * The bundle(s) the exporter sends in a steady-state scrape, recorded from the exporter's own scraper
  * (in this process, untimed), so the bare client times exactly what the exporter asks for.
  */
-import { tmpdir } from 'node:os';
 import { createScraper } from '../../src/collector/scraper.js';
-import { loadConfig } from '../../src/config/load.js';
 import { ExporterMetrics } from '../../src/exporter-metrics.js';
 import { createLogger } from '../../src/logger.js';
 import { DelugeClient } from '../../src/rpc/client.js';
 import type { CallOptions, RpcRequest, SettledTuple } from '../../src/rpc/types.js';
+import { configFromYaml } from '../../test/support/config.js';
 
 /** Scrapes before the recorded one: the first learns save paths and whether the torrents are over the cap. */
 const SETTLING_SCRAPES = 2;
@@ -27,13 +26,7 @@ class RecordingClient extends DelugeClient {
 
 /** The bundles of one steady-state scrape with the exporter configuration `configYaml` (one daemon). */
 export async function steadyStateBundles(configYaml: string): Promise<RpcRequest[][]> {
-  const config = loadConfig({
-    argvConfigPath: 'bench.yaml',
-    env: {},
-    readFile: () => configYaml,
-    homedir: tmpdir(),
-    platform: process.platform,
-  });
+  const config = configFromYaml(configYaml);
   let client: RecordingClient | undefined;
   const scraper = createScraper({
     config,
