@@ -1,0 +1,6 @@
+/** The dashboards this kit ships, by the file name under grafana/dashboards/ that holds each one's JSON. */
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { overviewDashboard } from './overview.js';
+
+/** The generated files, relative to grafana/dashboards/, and what generates each. */
+export const DASHBOARDS: ReadonlyMap<string, () => Dashboard> = new Map([['deluge-overview.json', overviewDashboard]]);
