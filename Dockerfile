@@ -22,7 +22,7 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean -
 FROM node:26-trixie-slim
 ENV NODE_ENV=production
 WORKDIR /app
-# dist/ next to package.json and data/ is the layout src/version.ts and the libtorrent metric table
+# dist/ next to package.json and data/ is the layout src/exporter/version.ts and the libtorrent metric table
 # expect at run time. Everything is root-owned and read-only to the process: a read-only root
 # filesystem works, the exporter writes nothing.
 COPY package.json ./package.json
@@ -33,5 +33,5 @@ COPY data ./data
 USER node
 EXPOSE 9354
 # Asks /healthz on the address PID 1 was told to listen on (--web.listen-address), not a fixed port.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=10s CMD ["node", "/app/dist/healthcheck.js"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s CMD ["node", "/app/dist/cli/healthcheck.js"]
 ENTRYPOINT ["node", "/app/dist/cli.js"]

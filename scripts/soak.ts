@@ -15,7 +15,7 @@
  * in docs/reliability.md.
  */
 // The V8 memory defaults every start path of the exporter applies (src/cli.ts imports it first too).
-import '../src/apply-memory-defaults.js';
+import '../src/cli/apply-memory-defaults.js';
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -9,16 +9,16 @@ import {
   renderFamilies,
   textExposition,
 } from './collector/exposition.js';
+import type { ExporterState, ReloadOutcome } from './collector/reload.js';
 import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
-import type { ExporterMetrics } from './exporter-metrics.js';
-import { renderLandingPage } from './landing-page.js';
-import type { Logger } from './logger.js';
-import { debugProbe } from './probe-debug.js';
-import type { ExporterState, ReloadOutcome } from './reload.js';
-import { VERSION } from './version.js';
-import type { BasicAuthenticator } from './web/basic-auth.js';
-import type { WebTlsConfig } from './web/config.js';
-import { createWebServer } from './web/http-server.js';
+import type { ExporterMetrics } from './exporter/metrics.js';
+import { VERSION } from './exporter/version.js';
+import type { BasicAuthenticator } from './http/basic-auth.js';
+import { createWebServer } from './http/http-server.js';
+import { renderLandingPage } from './http/landing-page.js';
+import { debugProbe } from './http/probe-debug.js';
+import type { WebTlsConfig } from './http/web-config.js';
+import type { Logger } from './log/logger.js';
 
 /** What the HTTP app needs; all injected so tests can pass fakes. */
 export interface AppDependencies {

@@ -3,8 +3,8 @@
  * (in this process, untimed), so the bare client times exactly what the exporter asks for.
  */
 import { createScraper } from '../../src/collector/scraper.js';
-import { ExporterMetrics } from '../../src/exporter-metrics.js';
-import { createLogger } from '../../src/logger.js';
+import { ExporterMetrics } from '../../src/exporter/metrics.js';
+import { createLogger } from '../../src/log/logger.js';
 import { DelugeClient } from '../../src/rpc/client.js';
 import type { CallOptions, RpcRequest, SettledTuple } from '../../src/rpc/types.js';
 import { configFromYaml } from '../../test/support/config.js';

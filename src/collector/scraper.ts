@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { daemonSettingsEqual, sharedSettingsEqual } from '../config/compare.js';
 import type { ExporterConfig } from '../config/types.js';
-import type { ExporterMetrics } from '../exporter-metrics.js';
+import type { ExporterMetrics } from '../exporter/metrics.js';
 import { type ClientFactory, DaemonSession } from './daemon-session.js';
 import { mergeFamilies } from './families.js';
 import type { ScrapeRequest, Scraper } from './scraper-api.js';

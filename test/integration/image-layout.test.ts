@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMORY_DEFAULTS } from '../../src/memory-defaults.js';
+import { MEMORY_DEFAULTS } from '../../src/cli/memory-defaults.js';
 import { requests } from '../../src/rpc/api.js';
 import { connectClient } from '../harness/clients.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';

@@ -3,7 +3,7 @@ import { chmodSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMORY_DEFAULTS } from '../../src/memory-defaults.js';
+import { MEMORY_DEFAULTS } from '../../src/cli/memory-defaults.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
 import { findFreePort } from '../harness/ports.js';
 import { REPO_ROOT, scrape } from '../support/exporter-process.js';

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createScraper } from '../../src/collector/scraper.js';
 import type { ExporterConfig } from '../../src/config/types.js';
-import { ExporterMetrics } from '../../src/exporter-metrics.js';
-import { createLogger } from '../../src/logger.js';
+import { ExporterMetrics } from '../../src/exporter/metrics.js';
+import { createLogger } from '../../src/log/logger.js';
 import { createApp, listen } from '../../src/server.js';
 
 /** The real HTTP app and scraper in this process, on a free loopback port. */

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { VERSION } from '../../../src/version.js';
+import { VERSION } from '../../../src/exporter/version.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SPAWN_TIMEOUT_MS = 30_000;

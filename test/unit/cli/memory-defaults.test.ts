@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { heapFlagsInEffect, MEMORY_DEFAULTS, memoryFlagsToSet, nodeFlags } from '../../../src/memory-defaults.js';
+import { heapFlagsInEffect, MEMORY_DEFAULTS, memoryFlagsToSet, nodeFlags } from '../../../src/cli/memory-defaults.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SPAWN_TIMEOUT_MS = 30_000;
@@ -41,7 +41,7 @@ describe('V8 memory defaults', () => {
     const statements = readFileSync(`${root}src/cli.ts`, 'utf8')
       .split('\n')
       .filter((line) => line !== '' && !line.startsWith('#!') && !line.startsWith('//'));
-    expect(statements).toEqual(["import './apply-memory-defaults.js';", "await import('./main.js');"]);
+    expect(statements).toEqual(["import './cli/apply-memory-defaults.js';", "await import('./cli/main.js');"]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { errorField, FailureLog, RECOVERY_SCRAPES } from '../../../src/collector/failure-log.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger } from '../../../src/log/logger.js';
 import { DelugeRemoteError } from '../../../src/rpc/errors.js';
 
 function capture() {

@@ -4,8 +4,8 @@ import { expositionText, renderFamilies } from '../../../src/collector/expositio
 import { createScraper, daemonDeadlineSeconds } from '../../../src/collector/scraper.js';
 import { type MetricFamily, samplesOf } from '../../../src/collector/types.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
-import { ExporterMetrics } from '../../../src/exporter-metrics.js';
-import { createLogger } from '../../../src/logger.js';
+import { ExporterMetrics } from '../../../src/exporter/metrics.js';
+import { createLogger } from '../../../src/log/logger.js';
 import { configFromYaml } from '../../support/config.js';
 import { type FakeDaemon, FakeRemoteError, startFakeDaemon } from '../../support/fake-daemon.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkDaemon, type DaemonCheck, formatDaemonChecks } from '../../../src/check-daemons.js';
+import { checkDaemon, type DaemonCheck, formatDaemonChecks } from '../../../src/cli/check-daemons.js';
 import { Secret } from '../../../src/config/secret.js';
 import type { DaemonConfig } from '../../../src/config/types.js';
 import { generateCertificate } from '../../support/certificate.js';

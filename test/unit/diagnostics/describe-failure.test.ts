@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { describeFailure } from '../../../src/describe-failure.js';
 import {
   DelugeAuthError,
   DelugeCertificatePinError,
@@ -10,6 +9,7 @@ import {
   DelugeTimeoutError,
   DelugeWrappedError,
 } from '../../../src/rpc/index.js';
+import { describeFailure } from '../../../src/text/describe-failure.js';
 
 const PIN = `${'AB:'.repeat(31)}CD`;
 

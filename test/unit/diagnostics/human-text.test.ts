@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authLevelText, formatDuration, formatUtc, notAdminNote } from '../../../src/human-text.js';
+import { authLevelText, formatDuration, formatUtc, notAdminNote } from '../../../src/text/human-text.js';
 
 describe('human text', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DaemonStatus } from '../../../src/collector/daemon-session.js';
-import { escapeHtml, renderLandingPage } from '../../../src/landing-page.js';
+import { escapeHtml, renderLandingPage } from '../../../src/http/landing-page.js';
 import { testDaemon } from '../../support/config.js';
 
 const NOW = Date.UTC(2026, 10, 25, 15, 0, 0);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { printable } from '../../../src/printable.js';
+import { printable } from '../../../src/text/printable.js';
 
 /**
  * Text mixing controls, bidi and zero-width characters, the Basic Multilingual Plane and emoji. (fast-check's

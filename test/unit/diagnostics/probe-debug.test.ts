@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExporterConfig } from '../../../src/config/types.js';
-import { VERSION } from '../../../src/version.js';
+import { VERSION } from '../../../src/exporter/version.js';
 import { configFromYaml } from '../../support/config.js';
 import { startExporterApp } from '../../support/exporter-app.js';
 import { type FakeDaemon, FakeRemoteError, startFakeDaemon } from '../../support/fake-daemon.js';

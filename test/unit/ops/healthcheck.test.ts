@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { healthzUrl, isHealthy, processEnv, scriptArgs } from '../../../src/healthcheck.js';
+import { healthzUrl, isHealthy, processEnv, scriptArgs } from '../../../src/cli/healthcheck.js';
 import { ListenAddressError } from '../../../src/server.js';
 import { createTestPki } from '../../support/pki.js';
 

@@ -4,14 +4,14 @@ import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DaemonStatus } from '../../../src/collector/daemon-session.js';
+import type { ExporterState, ReloadOutcome } from '../../../src/collector/reload.js';
 import type { ScrapeRequest, Scraper } from '../../../src/collector/scraper-api.js';
 import type { MetricFamily } from '../../../src/collector/types.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
-import { ExporterMetrics } from '../../../src/exporter-metrics.js';
-import { createLogger } from '../../../src/logger.js';
-import type { ExporterState, ReloadOutcome } from '../../../src/reload.js';
+import { ExporterMetrics } from '../../../src/exporter/metrics.js';
+import { VERSION } from '../../../src/exporter/version.js';
+import { createLogger } from '../../../src/log/logger.js';
 import { createApp, listen, parseTelemetryPath, TelemetryPathError } from '../../../src/server.js';
-import { VERSION } from '../../../src/version.js';
 import { configWithDaemons, testDaemon } from '../../support/config.js';
 
 const PASSWORD = 'server-test-secret';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExporterMetrics } from '../../../src/exporter-metrics.js';
+import { ExporterMetrics } from '../../../src/exporter/metrics.js';
 import { promtoolCheckMetrics } from '../../support/promtool.js';
 
 describe('ExporterMetrics', () => {

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../../src/config/secret.js';
-import { createLogger, isLogLevel, type LogLevel } from '../../../src/logger.js';
+import { createLogger, isLogLevel, type LogLevel } from '../../../src/log/logger.js';
 
 function capture(level: LogLevel) {
   const lines: Record<string, unknown>[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml } from '../../../src/landing-page.js';
+import { escapeHtml } from '../../../src/http/landing-page.js';
 import {
   ListenAddressError,
   parseListenAddress,

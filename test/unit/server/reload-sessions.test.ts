@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { expositionText, renderFamilies } from '../../../src/collector/exposition.js';
+import { ExporterStateHolder } from '../../../src/collector/reload.js';
 import { createScraper } from '../../../src/collector/scraper.js';
 import type { Scraper } from '../../../src/collector/scraper-api.js';
 import { daemonSettingsEqual, sharedSettingsEqual } from '../../../src/config/compare.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
-import { ExporterMetrics } from '../../../src/exporter-metrics.js';
-import { createLogger } from '../../../src/logger.js';
-import { ExporterStateHolder } from '../../../src/reload.js';
+import { ExporterMetrics } from '../../../src/exporter/metrics.js';
+import { createLogger } from '../../../src/log/logger.js';
 import { configFromYaml, testDaemon } from '../../support/config.js';
 import { type FakeDaemon, startFakeDaemon } from '../../support/fake-daemon.js';
 

@@ -1,14 +1,14 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { DaemonStatus } from '../../../src/collector/daemon-session.js';
+import { ExporterStateHolder, type ReloadDependencies } from '../../../src/collector/reload.js';
 import type { ScrapeRequest, Scraper } from '../../../src/collector/scraper-api.js';
 import type { MetricFamily } from '../../../src/collector/types.js';
 import { ConfigError } from '../../../src/config/errors.js';
 import { loadConfig } from '../../../src/config/load.js';
 import type { ExporterConfig } from '../../../src/config/types.js';
-import { ExporterMetrics } from '../../../src/exporter-metrics.js';
-import { createLogger } from '../../../src/logger.js';
-import { ExporterStateHolder, type ReloadDependencies } from '../../../src/reload.js';
+import { ExporterMetrics } from '../../../src/exporter/metrics.js';
+import { createLogger } from '../../../src/log/logger.js';
 import { configWithDaemons, testDaemon } from '../../support/config.js';
 
 const PASSWORD = 'reload-test-secret';

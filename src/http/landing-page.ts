@@ -4,12 +4,12 @@
  * operator sees why `deluge_up` is 0 without reading the logs. Everything shown is HTML-escaped;
  * daemon-supplied text is also made printable and cut short.
  */
-import type { DaemonStatus } from './collector/daemon-session.js';
-import { formatHostPort } from './config/host-port.js';
-import type { DaemonConfig } from './config/types.js';
-import { authLevelText, formatDuration, formatUtc, notAdminNote } from './human-text.js';
-import { printable } from './printable.js';
-import { AuthLevel } from './rpc/index.js';
+import type { DaemonStatus } from '../collector/daemon-session.js';
+import { formatHostPort } from '../config/host-port.js';
+import type { DaemonConfig } from '../config/types.js';
+import { AuthLevel } from '../rpc/index.js';
+import { authLevelText, formatDuration, formatUtc, notAdminNote } from '../text/human-text.js';
+import { printable } from '../text/printable.js';
 
 const MAX_VERSION_LENGTH = 60;
 

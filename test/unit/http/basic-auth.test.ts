@@ -1,8 +1,8 @@
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../../src/config/secret.js';
-import { BasicAuthenticator, parseBasicAuthorization } from '../../../src/web/basic-auth.js';
-import { clientCertificateAcceptable } from '../../../src/web/http-server.js';
+import { BasicAuthenticator, parseBasicAuthorization } from '../../../src/http/basic-auth.js';
+import { clientCertificateAcceptable } from '../../../src/http/http-server.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const ALICE_HASH = bcrypt.hashSync('correct horse', 6);

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { ClientAuthType, WebTlsConfig } from './config.js';
+import type { ClientAuthType, WebTlsConfig } from './web-config.js';
 
 /**
  * Time limits that keep slow or idle clients from holding sockets: the request head must arrive within

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWebServer, SERVER_TIMEOUTS } from '../../../src/web/http-server.js';
+import { createWebServer, SERVER_TIMEOUTS } from '../../../src/http/http-server.js';
 
 const SHORT = { headersMs: 400, requestMs: 800, keepAliveMs: 400, handshakeMs: 400, idleSocketMs: 5_000 };
 const servers: Server[] = [];

@@ -1,5 +1,5 @@
 /**
- * The container image's HEALTHCHECK: `node dist/healthcheck.js [PID]` GETs `/healthz` where the
+ * The container image's HEALTHCHECK: `node dist/cli/healthcheck.js [PID]` GETs `/healthz` where the
  * exporter process (PID 1 by default) listens, read from how it was started: `--web.listen-address`,
  * else `LISTEN_ADDRESS`/`LISTEN_PORT`, and HTTPS when its `--web.config.file` turns TLS on. A changed
  * listen address or web configuration needs no changed health check. Exit 0 when healthy, 1 otherwise.
@@ -9,8 +9,8 @@ import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_LISTEN_ADDRESS, listenAddressFromEnv, parseListenAddress } from './server.js';
-import { loadWebConfig } from './web/config.js';
+import { loadWebConfig } from '../http/web-config.js';
+import { DEFAULT_LISTEN_ADDRESS, listenAddressFromEnv, parseListenAddress } from '../server.js';
 
 const TIMEOUT_MS = 4_000;
 /** 401: basic authentication is on and the health check holds no credentials, but the server answered. */

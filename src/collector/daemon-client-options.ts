@@ -1,5 +1,5 @@
-import type { DaemonConfig, ExporterConfig } from './config/types.js';
-import type { DelugeClientOptions } from './rpc/index.js';
+import type { DaemonConfig, ExporterConfig } from '../config/types.js';
+import type { DelugeClientOptions } from '../rpc/index.js';
 
 /** RPC client options for one configured daemon: address, account, TLS checks and frame limit. */
 export function daemonClientOptions(daemon: DaemonConfig, config: ExporterConfig): DelugeClientOptions {

@@ -3,7 +3,6 @@
  * what happened (daemon text made printable, secrets removed) and what to check.
  */
 
-import { printable } from './printable.js';
 import {
   DelugeAuthError,
   DelugeCertificatePinError,
@@ -14,7 +13,8 @@ import {
   DelugeRemoteError,
   DelugeTimeoutError,
   DelugeWrappedError,
-} from './rpc/index.js';
+} from '../rpc/index.js';
+import { printable } from './printable.js';
 
 /** Longest failure detail shown; daemon error strings can be any length. */
 const MAX_DETAIL_LENGTH = 300;

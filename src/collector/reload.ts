@@ -1,9 +1,9 @@
-import type { DaemonSession, DaemonStatus } from './collector/daemon-session.js';
-import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
-import type { MetricFamily } from './collector/types.js';
-import { ConfigError } from './config/errors.js';
-import type { ExporterConfig } from './config/types.js';
-import type { Logger } from './logger.js';
+import { ConfigError } from '../config/errors.js';
+import type { ExporterConfig } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import type { DaemonSession, DaemonStatus } from './daemon-session.js';
+import type { ScrapeRequest, Scraper } from './scraper-api.js';
+import type { MetricFamily } from './types.js';
 
 /** The configuration in force and the scraper built for it; always replaced together. */
 export interface ExporterState {

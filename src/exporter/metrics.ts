@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { ClientInstrumentation } from './rpc/types.js';
+import type { ClientInstrumentation } from '../rpc/types.js';
 import { VERSION } from './version.js';
 
 /** prom-client default metrics that are gauges with a `_total` suffix. */

@@ -2,13 +2,16 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { HEAP_FLAGS } from './apply-memory-defaults.js';
-import type { Scraper } from './collector/scraper-api.js';
-import { ConfigError } from './config/errors.js';
-import { loadConfigFromProcess } from './config/load.js';
-import { summarizeConfig } from './config/summary.js';
-import type { ExporterConfig } from './config/types.js';
-import { ExporterMetrics } from './exporter-metrics.js';
+import { ExporterStateHolder } from '../collector/reload.js';
+import type { Scraper } from '../collector/scraper-api.js';
+import { ConfigError } from '../config/errors.js';
+import { loadConfigFromProcess } from '../config/load.js';
+import { summarizeConfig } from '../config/summary.js';
+import type { ExporterConfig } from '../config/types.js';
+import { ExporterMetrics } from '../exporter/metrics.js';
+import { VERSION } from '../exporter/version.js';
+import { BasicAuthenticator } from '../http/basic-auth.js';
+import { loadWebConfig, type WebConfig } from '../http/web-config.js';
 import {
   createLogger,
   isLogFormat,
@@ -17,8 +20,7 @@ import {
   LOG_LEVELS,
   type LogFormat,
   type LogLevel,
-} from './logger.js';
-import { ExporterStateHolder } from './reload.js';
+} from '../log/logger.js';
 import {
   createApp,
   DEFAULT_LISTEN_ADDRESS,
@@ -30,10 +32,8 @@ import {
   parseListenAddress,
   parseTelemetryPath,
   TelemetryPathError,
-} from './server.js';
-import { VERSION } from './version.js';
-import { BasicAuthenticator } from './web/basic-auth.js';
-import { loadWebConfig, type WebConfig } from './web/config.js';
+} from '../server.js';
+import { HEAP_FLAGS } from './apply-memory-defaults.js';
 
 const PROGRAM = 'deluge-exporter';
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
@@ -283,7 +283,7 @@ async function serve(config: ExporterConfig, webConfig: WebConfig | undefined, o
   const exporterMetrics = new ExporterMetrics();
   exporterMetrics.configLoaded(true);
   // Loaded here, not at the top: --help, --version and --check-config need none of the scrape machinery.
-  const { createScraper } = await import('./collector/scraper.js');
+  const { createScraper } = await import('../collector/scraper.js');
   const newScraper = (loaded: ExporterConfig, previous?: Scraper) =>
     createScraper({ config: loaded, logger, exporterMetrics, ...(previous === undefined ? {} : { previous }) });
   const state = new ExporterStateHolder(

@@ -4,15 +4,15 @@
  * produced), then the exposition the probe returns. Never a password; daemon text made printable
  * and cut short.
  */
-import type { ScrapeTracer, TraceEntry } from './collector/daemon-session.js';
-import { expositionText, renderFamilies } from './collector/exposition.js';
-import { daemonDeadlineSeconds } from './collector/scraper.js';
-import type { ScrapeRequest, Scraper } from './collector/scraper-api.js';
-import { type MetricFamily, sampleCount, samplesOf } from './collector/types.js';
-import { formatHostPort } from './config/host-port.js';
-import type { DaemonConfig, ExporterConfig } from './config/types.js';
-import { formatUtc } from './human-text.js';
-import { printable } from './printable.js';
+import type { ScrapeTracer, TraceEntry } from '../collector/daemon-session.js';
+import { expositionText, renderFamilies } from '../collector/exposition.js';
+import { daemonDeadlineSeconds } from '../collector/scraper.js';
+import type { ScrapeRequest, Scraper } from '../collector/scraper-api.js';
+import { type MetricFamily, sampleCount, samplesOf } from '../collector/types.js';
+import { formatHostPort } from '../config/host-port.js';
+import type { DaemonConfig, ExporterConfig } from '../config/types.js';
+import { formatUtc } from '../text/human-text.js';
+import { printable } from '../text/printable.js';
 
 /** Longest line of daemon-supplied text (arguments, problems) in the log. */
 const MAX_TEXT = 200;

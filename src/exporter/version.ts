@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
-// `../package.json` is the project root both from `src/` (tsx, vitest) and from `dist/` (built).
-const packageJson: unknown = createRequire(import.meta.url)('../package.json');
+// `../../package.json` is the project root both from `src/exporter/` (tsx, vitest) and from `dist/exporter/` (built).
+const packageJson: unknown = createRequire(import.meta.url)('../../package.json');
 
 function readVersion(manifest: unknown): string {
   if (typeof manifest === 'object' && manifest !== null && 'version' in manifest) {

@@ -3,12 +3,9 @@
  * libtorrent version and the torrent list, and reports what it saw as a table.
  */
 import { performance } from 'node:perf_hooks';
-import { formatHostPort } from './config/host-port.js';
-import type { DaemonConfig, ExporterConfig } from './config/types.js';
-import { daemonClientOptions } from './daemon-client-options.js';
-import { describeFailure, type FailureDescription } from './describe-failure.js';
-import { authLevelText, notAdminNote } from './human-text.js';
-import { printable } from './printable.js';
+import { daemonClientOptions } from '../collector/daemon-client-options.js';
+import { formatHostPort } from '../config/host-port.js';
+import type { DaemonConfig, ExporterConfig } from '../config/types.js';
 import {
   AuthLevel,
   DelugeAuthError,
@@ -16,7 +13,10 @@ import {
   DelugeClient,
   type DelugeClientOptions,
   requests,
-} from './rpc/index.js';
+} from '../rpc/index.js';
+import { describeFailure, type FailureDescription } from '../text/describe-failure.js';
+import { authLevelText, notAdminNote } from '../text/human-text.js';
+import { printable } from '../text/printable.js';
 
 /** Longest daemon-supplied version string shown. */
 const MAX_VERSION_LENGTH = 40;

@@ -1,5 +1,5 @@
 /** How values are said to a person on the landing page, in `--check-daemons` and in probe debug output. */
-import { AuthLevel } from './rpc/index.js';
+import { AuthLevel } from '../rpc/index.js';
 
 const AUTH_LEVEL_NAMES: Readonly<Record<number, string>> = {
   [AuthLevel.READONLY]: 'read-only',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/errors.js';
-import { loadWebConfig } from '../../../src/web/config.js';
+import { loadWebConfig } from '../../../src/http/web-config.js';
 import { createTestPki } from '../../support/pki.js';
 
 const pki = createTestPki();
