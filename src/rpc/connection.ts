@@ -14,7 +14,7 @@ import {
   DelugeWrappedError,
 } from './errors.js';
 import { encodeFrame, FrameDecoder, type FrameLimits, handshakeLimits } from './framing.js';
-import type { RencodeValue } from './rencode.js';
+import type { DecodedMessage, MessageItem, RencodeValue } from './rencode.js';
 import { shortenForLog } from './shorten.js';
 import { checkPinnedCertificate, type ResolvedTls } from './tls.js';
 import type { ClientInstrumentation, DelugeEvent, RpcRequest, Settled } from './types.js';
@@ -396,13 +396,13 @@ export class DelugeConnection {
   }
 
   /** Keeps the result of an RPC_RESPONSE encoded when its request asked for that. */
-  private readonly keepEncoded = (before: readonly RencodeValue[]): boolean =>
+  private readonly keepEncoded = (before: readonly MessageItem[]): boolean =>
     before.length === 2 &&
     before[0] === RPC_RESPONSE &&
     typeof before[1] === 'number' &&
     this.pending.get(before[1])?.encoded === true;
 
-  private dispatch(message: RencodeValue): void {
+  private dispatch(message: DecodedMessage): void {
     if (!Array.isArray(message) || message.length === 0) {
       throw new DelugeProtocolError(`expected a non-empty list message, got ${describeWireValue(message)}`);
     }

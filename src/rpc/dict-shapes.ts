@@ -3,7 +3,7 @@
  * answer), so that the decoder builds each of them in one step, with all its properties in place,
  * instead of adding them one by one (a hidden-class transition and a property store that grows).
  */
-import type { RencodeDict, RencodeValue } from './rencode.js';
+import type { RencodeDict, RencodeValue } from './rencode-value.js';
 
 /** Builds one dict from `values[base]`, `values[base + 1]` … in the shape's key order. */
 export type DictFactory = (values: readonly RencodeValue[], base: number) => RencodeDict;

@@ -5,6 +5,8 @@
 import { deflateSync, inflateSync, constants as zlibConstants } from 'node:zlib';
 import { DelugeLimitError, DelugeProtocolError } from './errors.js';
 import {
+  type DecodedMessage,
+  decodeMessage,
   decodeWithin,
   encode,
   type KeepEncoded,
@@ -139,16 +141,18 @@ export class FrameDecoder {
 
   /**
    * Adds received bytes and decodes every frame they complete; `keepEncoded` picks items of a
-   * frame's top-level list to keep encoded (see `decodeWithin`), checked against the same limits.
+   * frame's top-level list to keep encoded (see `decodeMessage`), checked against the same limits.
    * @throws DelugeLimitError for a frame that breaks a limit; DelugeProtocolError on a wrong version
    * byte or a body that does not inflate or rencode-decode.
    */
-  push(chunk: Buffer, keepEncoded?: KeepEncoded): RencodeValue[] {
+  push(chunk: Buffer): RencodeValue[];
+  push(chunk: Buffer, keepEncoded: KeepEncoded): DecodedMessage[];
+  push(chunk: Buffer, keepEncoded?: KeepEncoded): DecodedMessage[] {
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
     }
-    const payloads: RencodeValue[] = [];
+    const payloads: DecodedMessage[] = [];
     for (;;) {
       if (this.bodyLength === undefined) {
         if (this.buffered < FRAME_HEADER_BYTES) break;
@@ -181,7 +185,7 @@ export class FrameDecoder {
     return length;
   }
 
-  private decodeBody(body: Buffer, keepEncoded: KeepEncoded | undefined): RencodeValue {
+  private decodeBody(body: Buffer, keepEncoded: KeepEncoded | undefined): DecodedMessage {
     const { maxInflatedBytes, maxInflateRatio } = this.limits;
     const byRatio = Math.max(INFLATE_RATIO_FLOOR_BYTES, body.length * maxInflateRatio);
     const maxOutputLength = Math.min(maxInflatedBytes, byRatio);
@@ -209,7 +213,9 @@ export class FrameDecoder {
       });
     }
     try {
-      return decodeWithin(inflated, this.limits, false, keepEncoded);
+      return keepEncoded === undefined
+        ? decodeWithin(inflated, this.limits)
+        : decodeMessage(inflated, this.limits, keepEncoded);
     } catch (error) {
       if (error instanceof RencodeLimitError) {
         throw new DelugeLimitError(`frame refused: ${error.message}`, error.limit, error.maximum, { cause: error });

@@ -99,7 +99,7 @@ export class InFlightBundle<R extends readonly RpcRequest[]> implements RpcInFli
   }
 
   private async run(acquire: AcquireConnection): Promise<SettledTuple<R>> {
-    if (this.requests.length === 0) return [] as unknown as SettledTuple<R>;
+    if (this.requests.length === 0) return answersAsDeclared<R>([]);
     let connection: DelugeConnection;
     try {
       connection = await acquire(this.cancel.signal);
@@ -112,7 +112,7 @@ export class InFlightBundle<R extends readonly RpcRequest[]> implements RpcInFli
     this.sent = connection.send(this.requests);
     // A deadline passed while the connection was being handed over: the grace period starts now.
     if (this.missedDeadline) this.sent.overdue();
-    return (await Promise.all(this.sent.replies)) as Settled<unknown>[] as unknown as SettledTuple<R>;
+    return answersAsDeclared<R>(await Promise.all(this.sent.replies));
   }
 
   private timeoutError(): DelugeTimeoutError {
@@ -129,4 +129,13 @@ export class InFlightBundle<R extends readonly RpcRequest[]> implements RpcInFli
     this.counted = true;
     for (const request of this.requests) this.instrumentation?.error?.(request.method, kind);
   }
+}
+
+/**
+ * The daemon's answers, one per request in order, typed as each request declares its result. A
+ * request's result type is a declaration about the daemon (as `JSON.parse`'s is about its text), not
+ * checked here: callers that read untrusted answers declare `RencodeValue` or `EncodedRencode` and parse.
+ */
+function answersAsDeclared<R extends readonly RpcRequest[]>(answers: Settled<unknown>[]): SettledTuple<R> {
+  return answers as SettledTuple<R>;
 }

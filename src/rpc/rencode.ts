@@ -16,22 +16,9 @@
  */
 
 import { canHaveFactory, type DictFactory, factoryFor, MAX_SHAPE_KEYS, MIN_SHAPE_KEYS } from './dict-shapes.js';
+import type { RencodeDict, RencodeValue } from './rencode-value.js';
 
-/** A decoded rencode value. See the module documentation for the Python ⇄ JS mapping. */
-export type RencodeValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | RencodeValue[]
-  | RencodeDict
-  | Map<RencodeValue, RencodeValue>;
-
-/** A decoded dict whose keys are all strings. */
-export interface RencodeDict {
-  [key: string]: RencodeValue;
-}
+export type { RencodeDict, RencodeValue } from './rencode-value.js';
 
 /**
  * What `encode` accepts: like {@link RencodeValue}, but readonly containers are fine, and object
@@ -447,30 +434,41 @@ export function decode(bytes: Uint8Array, options: RencodeDecodeOptions = {}): R
  * Says, for the next item of a top-level list, whether to keep it encoded: `before` holds the items
  * decoded before it (e.g. `[1, requestId]` of a Deluge reply).
  */
-export type KeepEncoded = (before: readonly RencodeValue[]) => boolean;
+export type KeepEncoded = (before: readonly MessageItem[]) => boolean;
 
-/**
- * {@link decode} with limits already resolved (callers that decode many frames check them once).
- * With `keepEncoded`, the items of a top-level list it picks are {@link EncodedRencode}s instead of
- * decoded values: checked against the same budget as if decoded (every limit, the same errors), but
- * nothing is built.
- */
-export function decodeWithin(
-  bytes: Uint8Array,
-  limits: RencodeDecodeLimits,
-  allowTrailing = false,
-  keepEncoded?: KeepEncoded,
-): RencodeValue {
-  const reader = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits, keepEncoded);
-  const value = reader.value(0);
-  if (!allowTrailing && reader.pos !== bytes.byteLength) {
-    throw new RencodeDecodeError('TRAILING', reader.pos, `${bytes.byteLength - reader.pos} byte(s) after the value`);
-  }
-  return value;
+/** An item of a top-level list decoded with `keepEncoded`: a decoded value, or kept as bytes. */
+export type MessageItem = RencodeValue | EncodedRencode;
+
+/** What {@link decodeMessage} gives: a value, or a top-level list some of whose items stay encoded. */
+export type DecodedMessage = RencodeValue | MessageItem[];
+
+/** {@link decode} with limits already resolved (callers that decode many frames check them once). */
+export function decodeWithin(bytes: Uint8Array, limits: RencodeDecodeLimits, allowTrailing = false): RencodeValue {
+  const reader = readerOf(bytes, limits);
+  return reader.finish(reader.value(0), allowTrailing);
 }
 
 /**
- * One rencoded value kept as bytes (see `keepEncoded` of {@link decodeWithin}), already checked
+ * {@link decodeWithin} of a whole message whose top-level list may keep items encoded: the items
+ * `keepEncoded` picks are {@link EncodedRencode}s instead of decoded values, checked against the same
+ * budget as if decoded (every limit, the same errors), but nothing is built.
+ */
+export function decodeMessage(
+  bytes: Uint8Array,
+  limits: RencodeDecodeLimits,
+  keepEncoded: KeepEncoded,
+  allowTrailing = false,
+): DecodedMessage {
+  const reader = readerOf(bytes, limits);
+  return reader.finish(reader.message(keepEncoded), allowTrailing);
+}
+
+function readerOf(bytes: Uint8Array, limits: RencodeDecodeLimits): Reader {
+  return new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits);
+}
+
+/**
+ * One rencoded value kept as bytes (see {@link decodeMessage}), already checked
  * against the decoding budget it came with: {@link EncodedRencode.decode} cannot fail, and
  * {@link visitDictOfDicts} reads it without building every value.
  */
@@ -675,7 +673,6 @@ class Reader {
   constructor(
     private readonly buf: Buffer,
     private readonly limits: RencodeDecodeLimits,
-    private readonly keepEncoded?: KeepEncoded,
   ) {
     this.end = buf.length;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -951,15 +948,29 @@ class Reader {
     return new EncodedRencode(this.buf.subarray(from, this.pos), this.limits, size);
   }
 
-  /** The top-level list, its items decoded or kept encoded as {@link keepEncoded} says. */
-  private topList(count: number, start: number, inner: number, keepEncoded: KeepEncoded): RencodeValue[] {
-    const items: RencodeValue[] = [];
+  /** The value at `pos` as a whole message: a top-level list keeps the items {@link keepEncoded} picks encoded. */
+  message(keepEncoded: KeepEncoded): DecodedMessage {
+    const start = this.pos;
+    const code = this.buf[start];
+    const count =
+      code === CHR_LIST ? -1 : code !== undefined && code >= LIST_FIXED_START ? code - LIST_FIXED_START : undefined;
+    if (count === undefined) return this.value(0);
+    this.typeCode();
+    const inner = this.enter(0, start, count);
+    const items: MessageItem[] = [];
     for (; count < 0 ? !this.atTerminator() : items.length < count; ) {
       if (count < 0) this.checkEntries(items.length, start);
-      // An EncodedRencode is not a RencodeValue: only the caller that asked for it reads it.
-      items.push(keepEncoded(items) ? (this.encoded(inner) as unknown as RencodeValue) : this.value(inner));
+      items.push(keepEncoded(items) ? this.encoded(inner) : this.value(inner));
     }
     return items;
+  }
+
+  /** `value` once the whole input is read: fails on trailing bytes unless they are allowed. */
+  finish<T>(value: T, allowTrailing: boolean): T {
+    if (!allowTrailing && this.pos !== this.end) {
+      throw new RencodeDecodeError('TRAILING', this.pos, `${this.end - this.pos} byte(s) after the value`);
+    }
+    return value;
   }
 
   /** See {@link visitDictOfDicts}; the bytes were checked when kept encoded. */
@@ -1025,7 +1036,6 @@ class Reader {
   /** `count` items, or items up to 0x7F when `count` is -1. */
   private list(count: number, start: number, depth: number): RencodeValue[] {
     const inner = this.enter(depth, start, count);
-    if (depth === 0 && this.keepEncoded !== undefined) return this.topList(count, start, inner, this.keepEncoded);
     if (count >= 0) {
       const items = new Array<RencodeValue>(count);
       for (let i = 0; i < count; i++) items[i] = this.value(inner);

@@ -16,7 +16,7 @@ import { SESSION_STATUS_KEYS } from '../../src/collector/session.js';
 import { AGGREGATE_TORRENT_KEYS } from '../../src/collector/torrents.js';
 import type { ExporterConfig } from '../../src/config/types.js';
 import { DelugeRemoteError } from '../../src/rpc/errors.js';
-import { DEFAULT_DECODE_LIMITS, decodeWithin, encode, type RencodeInput } from '../../src/rpc/rencode.js';
+import { DEFAULT_DECODE_LIMITS, decodeMessage, encode, type RencodeInput } from '../../src/rpc/rencode.js';
 import type { RpcRequest, Settled } from '../../src/rpc/types.js';
 import { parseExposition } from '../support/exposition.js';
 import { testConfig } from '../unit/collector/fixtures.js';
@@ -158,7 +158,7 @@ function settle(seeds: AnswerSeeds, offset: number, method: string): Settled<unk
 function delivered(request: RpcRequest, settled: Settled<unknown>): Settled<unknown> {
   if (request.encodedAnswer !== true || !settled.ok) return settled;
   const reply = Buffer.concat([Buffer.from([0xc3, 0x01, 0x07]), encode(settled.value as RencodeInput)]);
-  const message = decodeWithin(reply, DEFAULT_DECODE_LIMITS, false, (before) => before.length === 2);
+  const message = decodeMessage(reply, DEFAULT_DECODE_LIMITS, (before) => before.length === 2);
   return { ok: true, value: (message as unknown[])[2] };
 }
 

@@ -11,6 +11,7 @@ import { FRAME_HEADER_BYTES, FrameDecoder, type FrameLimits, resolveFrameLimits 
 import {
   DEFAULT_DECODE_LIMITS,
   decode,
+  decodeMessage,
   decodeWithin,
   EncodedRencode,
   encode,
@@ -92,7 +93,7 @@ export function checkKeptEncoded(bytes: Buffer, limits: Partial<RencodeDecodeLim
   const resolved = resolveDecodeLimits(limits);
   const message = reply(bytes);
   const plain = expectOnly(RencodeDecodeError, () => decodeWithin(message, resolved, true));
-  const kept = expectOnly(RencodeDecodeError, () => decodeWithin(message, resolved, true, (b) => b.length === 2));
+  const kept = expectOnly(RencodeDecodeError, () => decodeMessage(message, resolved, (b) => b.length === 2, true));
   if (plain instanceof RencodeDecodeError || kept instanceof RencodeDecodeError) {
     const describe = (outcome: unknown) =>
       outcome instanceof Error ? `${outcome.constructor.name}: ${outcome.message}` : 'a value';

@@ -17,7 +17,7 @@ import type { ExporterConfig } from '../../../src/config/types.js';
 import {
   DEFAULT_DECODE_LIMITS,
   decode,
-  decodeWithin,
+  decodeMessage,
   type EncodedRencode,
   encode,
   type RencodeValue,
@@ -136,10 +136,9 @@ function plain(summary: TorrentSummary): unknown {
 
 /** The summary of `bytes` kept encoded, as the RPC client hands it over (result of a reply, checked). */
 function keptEncoded(bytes: Buffer): EncodedRencode {
-  const message = decodeWithin(
+  const message = decodeMessage(
     Buffer.concat([Buffer.from([0xc3, 0x01, 0x07]), bytes]),
     DEFAULT_DECODE_LIMITS,
-    false,
     (before) => before.length === 2,
   );
   return (message as unknown[])[2] as EncodedRencode;
