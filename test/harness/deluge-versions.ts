@@ -43,15 +43,24 @@ export function selectedInstall(): DelugeInstall {
  * @throws DelugeInstallError when the root is not built or not prepared (proc, /tmp) for this boot
  */
 export function delugedCommand(install: DelugeInstall, args: readonly string[]): [string, string[]] {
-  if (install.root === undefined) return ['deluged', [...args]];
+  return programCommand(install, 'deluged', args);
+}
+
+/** The command line that runs `deluge-web ARGS` for an install, as {@link delugedCommand} does for deluged. */
+export function delugeWebCommand(install: DelugeInstall, args: readonly string[]): [string, string[]] {
+  return programCommand(install, 'deluge-web', args);
+}
+
+function programCommand(install: DelugeInstall, program: string, args: readonly string[]): [string, string[]] {
+  if (install.root === undefined) return [program, [...args]];
   const root = install.root;
-  const prepared = ['usr/bin/deluged', 'proc/self'].every((path) => existsSync(join(root, path)));
+  const prepared = [`usr/bin/${program}`, 'proc/self'].every((path) => existsSync(join(root, path)));
   if (!prepared || !sameDirectory('/tmp', join(root, 'tmp'))) {
     throw new DelugeInstallError(
       `the Deluge ${install.version} root ${install.root} is not built or not prepared: run bash scripts/build-deluge22-root.sh`,
     );
   }
-  return ['chroot', [root, 'deluged', ...args]];
+  return ['chroot', [root, program, ...args]];
 }
 
 /** True when both paths are one directory (a bind mount shows the same device and inode). */
