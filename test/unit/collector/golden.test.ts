@@ -2,13 +2,19 @@
  * Golden end-to-end files: the real HTTP app and scraper against the protocol-level fake daemon over
  * TLS, `GET /metrics` compared byte for byte with `test/golden/<case>.prom`. Only exporter
  * self-metrics that differ between runs or Node versions are filtered out, by name.
- * `npm run golden:update` rewrites the files; review the diff.
+ * Only `npm run golden:update` (GOLDEN_UPDATE=1) rewrites the files; review the diff. Any other run fails
+ * on a missing or changed file.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configFromYaml } from '../../support/config.js';
 import { startExporterApp } from '../../support/exporter-app.js';
 import { parseExposition } from '../../support/exposition.js';
 import { type FakeDaemon, startFakeDaemon } from '../../support/fake-daemon.js';
+import { expectGolden, GOLDEN_UPDATE } from '../../support/golden.js';
 import { promtoolCheckMetrics } from '../../support/promtool.js';
 import { fixtureHandlers, loadFixture } from './fixtures.js';
 
@@ -17,6 +23,7 @@ const VARYING =
   /^(?:# (?:HELP|TYPE) )?(deluge_exporter_build_info|deluge_exporter_rpc_(?:received|sent)_bytes_total)\b/;
 const SCRAPE_TIME_MS = 1_795_466_400_000;
 const TORRENT_ID = '1a8edc645a9d59c3b6f7636be22069a757dc4808';
+const GOLDEN_DIR = fileURLToPath(new URL('../../golden/', import.meta.url));
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -86,9 +93,28 @@ describe('golden /metrics', () => {
   for (const [name, golden] of Object.entries(cases)) {
     it(`${name} matches test/golden/${name}.prom byte for byte`, async () => {
       const text = await metricsOf(golden);
-      await expect(text).toMatchFileSnapshot(`../../golden/${name}.prom`);
+      expectGolden(join(GOLDEN_DIR, `${name}.prom`), text);
     });
   }
+
+  it('a missing golden fails and is not written; a changed one fails and is left as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'golden-'));
+    try {
+      const missing = join(dir, 'missing.prom');
+      expect(() => expectGolden(missing, 'a 1\n', false)).toThrow(`${missing} is missing`);
+      expect(existsSync(missing)).toBe(false);
+      const changed = join(dir, 'changed.prom');
+      writeFileSync(changed, 'a 1\n');
+      expect(() => expectGolden(changed, 'a 2\n', false)).toThrow(`${changed} differs`);
+      expect(readFileSync(changed, 'utf8')).toBe('a 1\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes goldens only when npm run golden:update set GOLDEN_UPDATE', () => {
+    expect(GOLDEN_UPDATE).toBe(process.env.npm_lifecycle_event === 'golden:update');
+  });
 
   it('never holds two samples with the same name and labels', async () => {
     for (const golden of Object.values(cases)) {
