@@ -8,6 +8,7 @@ required=(
   "deluged:deluged"
   "promtool:prometheus"
   "prometheus:prometheus"
+  "prometheus-alertmanager:prometheus-alertmanager"
   "python3-module:rencode:python3-rencode"
   "python3-module:libtorrent:python3-libtorrent"
   "chromium:chromium"

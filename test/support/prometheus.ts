@@ -1,15 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findFreePort } from '../harness/ports.js';
+import { startServiceProcess } from './service-process.js';
 
 /** The Debian Prometheus binary the tests run. */
 export const PROMETHEUS = '/usr/bin/prometheus';
-const SETPRIV = '/usr/bin/setpriv';
-const DEFAULT_READY_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 10_000;
 
 /** One series of an instant-vector answer of `/api/v1/query`. */
 export interface VectorSample {
@@ -44,8 +38,6 @@ export class PrometheusError extends Error {
   override readonly name = 'PrometheusError';
 }
 
-const running = new Set<ChildProcess>();
-
 interface ApiAnswer<T> {
   status: string;
   data?: T;
@@ -54,69 +46,31 @@ interface ApiAnswer<T> {
 
 /**
  * Starts `/usr/bin/prometheus` with `configYaml` as its config file, a temporary TSDB directory and
- * a free loopback port; waits until `/-/ready` answers 200.
+ * a free loopback port; waits until `/-/ready` answers 200. `files` (e.g. a rules file) are written
+ * beside the config file, where relative `rule_files` entries resolve.
  *
  * @throws PrometheusError when the binary is missing, the process exits or it is not ready in time
  */
 export async function startPrometheus(
   configYaml: string,
-  readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS,
+  readyTimeoutMs?: number,
+  files: Readonly<Record<string, string>> = {},
 ): Promise<PrometheusHandle> {
-  if (!existsSync(PROMETHEUS)) {
-    throw new PrometheusError(`${PROMETHEUS} is missing: install Debian's "prometheus" package`);
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'prometheus-test-'));
-  const configFile = join(dir, 'prometheus.yml');
-  const logFile = join(dir, 'prometheus.log');
-  writeFileSync(configFile, configYaml);
-  const port = await findFreePort();
-  const url = `http://127.0.0.1:${port}`;
-  const args = [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ];
-  const logFd = openSync(logFile, 'a');
-  // setpriv makes the kernel kill Prometheus when the test process dies, even by SIGKILL.
-  const [command, commandArgs] = existsSync(SETPRIV)
-    ? [SETPRIV, ['--pdeathsig', 'KILL', PROMETHEUS, ...args]]
-    : [PROMETHEUS, args];
-  const child = spawn(command, commandArgs, { stdio: ['ignore', logFd, logFd] });
-  closeSync(logFd);
-  running.add(child);
-  let exitCode: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitCode = signal ?? String(code);
-      running.delete(child);
-      resolve();
-    });
+  const service = await startServiceProcess({
+    binary: PROMETHEUS,
+    debianPackage: 'prometheus',
+    files: { ...files, 'prometheus.yml': configYaml },
+    args: (dir, port) => [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    readyPath: '/-/ready',
+    ...(readyTimeoutMs === undefined ? {} : { readyTimeoutMs }),
+    error: PrometheusError,
   });
-  const logTail = (lines = 30) =>
-    existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n') : '';
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (!stopped) {
-      stopped = true;
-      child.kill('SIGTERM');
-      const graceful = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
-      if (!graceful) child.kill('SIGKILL');
-    }
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + readyTimeoutMs;
-  while (!(await isReady(url))) {
-    if (exitCode !== undefined || Date.now() >= deadline) {
-      const reason = exitCode === undefined ? `not ready within ${readyTimeoutMs} ms` : `exited (${exitCode})`;
-      const log = logTail();
-      await stop();
-      throw new PrometheusError(`prometheus ${reason}\n${log}`);
-    }
-    await sleep(200);
-  }
+  const { url } = service;
 
   const api = async <T>(path: string): Promise<T> => {
     const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(10_000) });
@@ -143,8 +97,8 @@ export async function startPrometheus(
       const data = await api<{ activeTargets: ActiveTarget[] }>('/api/v1/targets?state=active');
       return data.activeTargets;
     },
-    logTail,
-    stop,
+    logTail: service.logTail,
+    stop: service.stop,
   };
 }
 
@@ -170,16 +124,6 @@ export async function queryUntil(
     `query ${promql} did not give the expected answer within ${timeoutMs} ms; last: ${JSON.stringify(last)}\n` +
       `targets: ${JSON.stringify(await prometheus.targets())}\n${prometheus.logTail()}`,
   );
-}
-
-async function isReady(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) });
-    await response.arrayBuffer();
-    return response.status === 200;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -210,7 +154,3 @@ export function multiTargetConfig(
   // JSON is YAML.
   return JSON.stringify(config, null, 2);
 }
-
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requests } from '../../src/rpc/api.js';
+import { stopAllDaemons } from '../harness/daemon.js';
+import {
+  type MonitoringWorld,
+  startMonitoringWorld,
+  UNREGISTERED_REASON,
+  WORLD_DAEMONS,
+} from '../harness/monitoring-world.js';
+import { stopAllTrackers } from '../harness/tracker.js';
+import { shortenForDurations } from '../support/alert-rules.js';
+import { type AlertWebhook, type NotifiedAlert, startAlertWebhook } from '../support/alert-webhook.js';
+import { type AlertmanagerHandle, startAlertmanager, webhookAlertmanagerConfig } from '../support/alertmanager.js';
+import { stopAllExporters } from '../support/exporter-process.js';
+import { type PrometheusHandle, queryUntil, startPrometheus } from '../support/prometheus.js';
+
+const RULES = readFileSync(new URL('../../grafana/alerts/deluge-alerts.yaml', import.meta.url), 'utf8');
+/** docs/alerts.md: every `for:` divided by 360 (1h -> 10s, 30m -> 5s, 5m -> 833ms). */
+const FOR_DIVISOR = 360;
+const MiB = 1024 * 1024;
+/** What the filled small disk keeps free: less than the stalled torrent still needs there. */
+const LEFT_FREE = 4 * MiB;
+/** Bounds for one alert to fire or resolve on a loaded machine; typical times are a few seconds. */
+const ARRIVAL_MS = 90_000;
+
+/** Scrapes the exporter and evaluates rules every second, sending alerts to `alertmanagerPort`. */
+function prometheusConfig(exporterAddress: string, alertmanagerPort: number): string {
+  return JSON.stringify({
+    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+    rule_files: ['deluge-alerts.yaml'],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${alertmanagerPort}`] }] }] },
+    scrape_configs: [{ job_name: 'deluge-exporter', static_configs: [{ targets: [exporterAddress] }] }],
+  });
+}
+
+describe('alerts from real conditions on real daemons arrive at an Alertmanager webhook', () => {
+  let webhook: AlertWebhook;
+  let alertmanager: AlertmanagerHandle;
+  let world: MonitoringWorld;
+  let prometheus: PrometheusHandle;
+  let instance: string;
+  /** When each condition was brought about (ms since the epoch). */
+  const causedAt: Record<string, number> = {};
+
+  const runbook = (alert: string) => `docs/alerts.md#${alert.toLowerCase()}`;
+  /** Every label a notified alert of this exporter carries: the rule's, the series' and the target's. */
+  const expectedLabels = (alertname: string, severity: string, series: Record<string, string>) => ({
+    alertname,
+    severity,
+    job: 'deluge-exporter',
+    instance,
+    ...series,
+  });
+  /** The first notified alert of `alertname` with `status` whose labels include `labels`. */
+  const arrival = (status: 'firing' | 'resolved', alertname: string, labels: Record<string, string>) =>
+    webhook.waitForAlert(
+      `${status} ${alertname} ${JSON.stringify(labels)}`,
+      (alert) =>
+        alert.status === status &&
+        alert.labels.alertname === alertname &&
+        Object.entries(labels).every(([key, value]) => alert.labels[key] === value),
+      ARRIVAL_MS,
+    );
+  /** A resolved notification of the same alert, ending after `undoneAt`. */
+  const resolvedAfter = async (firing: NotifiedAlert, undoneAt: number) => {
+    const resolved = await arrival('resolved', firing.labels.alertname ?? '', { ...firing.labels });
+    expect(resolved.fingerprint).toBe(firing.fingerprint);
+    expect(resolved.labels).toEqual(firing.labels);
+    expect(Date.parse(resolved.endsAt)).toBeGreaterThanOrEqual(undoneAt - 1_000);
+    return resolved;
+  };
+
+  beforeAll(async () => {
+    webhook = await startAlertWebhook();
+    alertmanager = await startAlertmanager(
+      webhookAlertmanagerConfig(webhook.url, {
+        groupWait: '1s',
+        groupInterval: '1s',
+        repeatInterval: '1h',
+        resolveTimeout: '1m',
+      }),
+    );
+    world = await startMonitoringWorld();
+    instance = `127.0.0.1:${world.exporter.port}`;
+    prometheus = await startPrometheus(prometheusConfig(instance, alertmanager.port), undefined, {
+      'deluge-alerts.yaml': shortenForDurations(RULES, FOR_DIVISOR),
+    });
+    // Prometheus has seen every daemon up and the small disk with room for the stalled torrent...
+    await queryUntil(prometheus, 'deluge_up == 1', (result) => result.length === world.daemons.size, 30_000);
+    const disk = `deluge_free_space_bytes{path="${world.smallDisk.path}"}`;
+    await queryUntil(prometheus, disk, (result) => (result[0]?.value ?? 0) >= world.stalled.sizeBytes, 30_000);
+    // ...then the conditions start together: a daemon dies, the disk fills (stalling and the
+    // tracker's answers take their course on their own).
+    causedAt.down = Date.now();
+    await world.daemon(WORLD_DAEMONS.spare).kill();
+    causedAt.full = Date.now();
+    await world.smallDisk.fill(LEFT_FREE);
+  }, 120_000);
+
+  afterAll(async () => {
+    await prometheus?.stop();
+    await alertmanager?.stop();
+    await webhook?.close();
+    await world?.close();
+    await stopAllExporters();
+    await stopAllTrackers();
+    await stopAllDaemons();
+  });
+
+  it('DelugeDown arrives for the killed daemon, and resolves once it runs again', async () => {
+    const firing = await arrival('firing', 'DelugeDown', { daemon: WORLD_DAEMONS.spare });
+    expect(firing.labels).toEqual(expectedLabels('DelugeDown', 'critical', { daemon: WORLD_DAEMONS.spare }));
+    expect(firing.annotations).toEqual({
+      summary: 'A Deluge daemon does not answer the exporter.',
+      description: `Deluge daemon ${WORLD_DAEMONS.spare} (exporter ${instance}) failed login or a required call on every scrape for 5 minutes.`,
+      runbook_url: runbook('DelugeDown'),
+    });
+    expect(Date.parse(firing.startsAt)).toBeGreaterThanOrEqual((causedAt.down ?? 0) - 2_000);
+
+    const restartedAt = Date.now();
+    await world.daemon(WORLD_DAEMONS.spare).restart();
+    await resolvedAfter(firing, restartedAt);
+  });
+
+  it('DelugeDiskAlmostFull arrives for the filled small disk with its path and free space, and resolves once space is freed', async () => {
+    expect(await world.smallDisk.freeBytes()).toBe(LEFT_FREE);
+    const path = world.smallDisk.path;
+    const firing = await arrival('firing', 'DelugeDiskAlmostFull', { path });
+    expect(firing.labels).toEqual(
+      expectedLabels('DelugeDiskAlmostFull', 'warning', { daemon: WORLD_DAEMONS.conditions, path }),
+    );
+    expect(firing.annotations).toEqual({
+      summary: 'A Deluge download path is running out of space.',
+      description: `${path} on Deluge daemon ${WORLD_DAEMONS.conditions} has 4MiB free: less than its unfinished torrents still need, or predicted to fill within 24 hours.`,
+      runbook_url: runbook('DelugeDiskAlmostFull'),
+    });
+    expect(Date.parse(firing.startsAt)).toBeGreaterThanOrEqual((causedAt.full ?? 0) - 2_000);
+
+    const freedAt = Date.now();
+    await world.smallDisk.release();
+    await resolvedAfter(firing, freedAt);
+  });
+
+  it('DelugeTorrentsStalled arrives for the torrent without peers, and resolves once it is paused', async () => {
+    const firing = await arrival('firing', 'DelugeTorrentsStalled', { daemon: WORLD_DAEMONS.conditions });
+    expect(firing.labels).toEqual(
+      expectedLabels('DelugeTorrentsStalled', 'warning', { daemon: WORLD_DAEMONS.conditions }),
+    );
+    expect(firing.annotations).toEqual({
+      summary: 'Downloading torrents have moved no data for a long time.',
+      description: `1 downloading torrents on Deluge daemon ${WORLD_DAEMONS.conditions} transferred no payload for longer than the stall window.`,
+      runbook_url: runbook('DelugeTorrentsStalled'),
+    });
+    const status = await world.conditionsClient.call(
+      requests.core.getTorrentStatus(world.stalled.hash, ['state', 'total_done', 'num_peers']),
+    );
+    expect(status).toMatchObject({ state: 'Downloading', total_done: 0, num_peers: 0 });
+
+    const pausedAt = Date.now();
+    await world.conditionsClient.call(requests.core.pauseTorrent([world.stalled.hash]));
+    await resolvedAfter(firing, pausedAt);
+  });
+
+  it('DelugeTorrentsUnregistered arrives with the tracker that answered "unregistered"', async () => {
+    const tracker = world.unregistered.tracker;
+    const firing = await arrival('firing', 'DelugeTorrentsUnregistered', { tracker: tracker.host });
+    expect(firing.labels).toEqual(
+      expectedLabels('DelugeTorrentsUnregistered', 'warning', {
+        daemon: WORLD_DAEMONS.conditions,
+        kind: 'unregistered',
+        tracker: tracker.host,
+      }),
+    );
+    expect(firing.annotations).toEqual({
+      summary: 'A tracker no longer knows some torrents.',
+      description: `1 torrents on Deluge daemon ${WORLD_DAEMONS.conditions} have been unregistered at tracker ${tracker.host} for an hour: they were deleted or replaced there and will never get peers from it again.`,
+      runbook_url: runbook('DelugeTorrentsUnregistered'),
+    });
+    const status = await world.conditionsClient.call(
+      requests.core.getTorrentStatus(world.unregistered.hash, ['tracker_status', 'state']),
+    );
+    expect(status).toMatchObject({ tracker_status: `Error: ${UNREGISTERED_REASON}`, state: 'Seeding' });
+    expect(tracker.announces.some((announce) => announce.infoHash === world.unregistered.hash)).toBe(true);
+  });
+});
