@@ -2,6 +2,8 @@
 import {
   type Dashboard,
   type DashboardBuilder,
+  DashboardLinkBuilder,
+  DashboardLinkType,
   DatasourceVariableBuilder,
   QueryVariableBuilder,
   VariableRefresh,
@@ -42,6 +44,51 @@ export function daemonVariables(options: { readonly multiDaemon: boolean }): Que
   ];
 }
 
+/** The tag every dashboard of the kit carries: their dashboard links list each other by it. */
+export const KIT_TAG = 'deluge-exporter';
+
+/** The overview's and the torrent dashboard's uids: provisioning updates them in place, links reach them. */
+export const OVERVIEW_UID = 'deluge-exporter-overview';
+export const TORRENT_UID = 'deluge-exporter-torrent';
+
+/**
+ * The link bar of every dashboard: the kit's other dashboards (by tag), keeping the time range and
+ * the variables they share (datasource, job, instance, daemon).
+ */
+export function kitLinks(): DashboardLinkBuilder {
+  return new DashboardLinkBuilder('Deluge dashboards')
+    .type(DashboardLinkType.Dashboards)
+    .tags([KIT_TAG])
+    .asDropdown(false)
+    .includeVars(true)
+    .keepTime(true);
+}
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not JavaScript templates.
+const KEEP = '${datasource:queryparam}&${job:queryparam}&${instance:queryparam}&${__url_time_range}';
+
+/** Grafana's data link variable for the clicked row's value of a column. */
+const field = (column: string) => `\${__data.fields.${column}}`;
+
+/**
+ * A data link from a table row to `Deluge / Torrent` for the row's daemon and hash, with the time
+ * range, data source, job and instance kept.
+ */
+export function torrentLink(): { title: string; url: string } {
+  return {
+    title: `Deluge / Torrent: ${field('name')}`,
+    url: `/d/${TORRENT_UID}?${KEEP}&var-daemon=${field('daemon')}&var-torrent=${field('hash')}`,
+  };
+}
+
+/** A data link from a table row to `Deluge / Overview` filtered to the row's daemon. */
+export function overviewDaemonLink(): { title: string; url: string } {
+  return {
+    title: `Deluge / Overview for ${field('daemon')}`,
+    url: `/d/${OVERVIEW_UID}?${KEEP}&var-daemon=${field('daemon')}`,
+  };
+}
+
 /** Grafana's built-in "Annotations & Alerts" annotation, as Grafana itself saves it. */
 const BUILT_IN_ANNOTATION = {
   builtIn: 1,
@@ -62,6 +109,8 @@ export function finish(builder: DashboardBuilder): Dashboard {
     if ('panels' in panel) for (const inner of panel.panels ?? []) inner.id = ++id;
   }
   dashboard.annotations = { list: [BUILT_IN_ANNOTATION] };
+  // Without a placement Grafana shows links in the bar above the panels, where people look for them.
+  for (const link of dashboard.links ?? []) delete link.placement;
   return dashboard;
 }
 

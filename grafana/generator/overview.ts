@@ -6,7 +6,16 @@ import {
   DashboardCursorSync,
   RowBuilder,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { daemonVariables, datasourceVariable, finish } from './dashboard.js';
+import {
+  daemonVariables,
+  datasourceVariable,
+  finish,
+  KIT_TAG,
+  kitLinks,
+  OVERVIEW_UID,
+  overviewDaemonLink,
+  torrentLink,
+} from './dashboard.js';
 import {
   barGaugePanel,
   DASHED,
@@ -19,9 +28,6 @@ import {
   timeseriesPanel,
   valueText,
 } from './panels.js';
-
-/** The overview's uid: provisioning updates the same dashboard, and links reach it. */
-export const OVERVIEW_UID = 'deluge-exporter-overview';
 
 const rate = (metric: string, by: string, extra: string[] = []) =>
   `sum by (${by}) (rate(${metric}${sel(...extra)}[$__rate_interval]))`;
@@ -44,6 +50,99 @@ function topTable(title: string, description: string, top: string, metric: strin
     exclude: ['Time', '__name__', 'job', 'instance'],
     rename: { Value: column },
     order: ['name', 'daemon', 'hash', 'Value'],
+    columns: { name: [{ id: 'links', value: [torrentLink()] }] },
+  });
+}
+
+/** The fleet table's columns: one instant query each, per daemon, merged into one row per daemon. */
+const FLEET_COLUMNS: readonly { readonly column: string; readonly expr: string; readonly unit: string }[] = [
+  {
+    column: 'up',
+    expr: `max by (instance, daemon) (deluge_up${sel()})`,
+    unit: 'none',
+  },
+  {
+    column: 'torrents',
+    expr: `sum by (instance, daemon) (deluge_torrents${sel()})`,
+    unit: 'short',
+  },
+  {
+    column: 'download',
+    expr: `sum by (instance, daemon) (rate(deluge_session_received_payload_bytes_total${sel()}[$__rate_interval]))`,
+    unit: 'Bps',
+  },
+  {
+    column: 'upload',
+    expr: `sum by (instance, daemon) (rate(deluge_session_sent_payload_bytes_total${sel()}[$__rate_interval]))`,
+    unit: 'Bps',
+  },
+  {
+    column: 'least free space',
+    expr: `min by (instance, daemon) (deluge_free_space_bytes${sel()})`,
+    unit: 'bytes',
+  },
+  {
+    column: 'stalled',
+    expr: `max by (instance, daemon) (deluge_torrents_stalled${sel()})`,
+    unit: 'short',
+  },
+  {
+    column: 'tracker errors',
+    expr: `sum by (instance, daemon) (deluge_torrents_tracker_errors${sel()})`,
+    unit: 'short',
+  },
+];
+
+const REF = (index: number) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'[index] as string;
+
+/** One row per daemon; the daemon's name links to this dashboard filtered to it. */
+function fleetTable() {
+  const versionExpr = `max by (instance, daemon, version) (deluge_info${sel()})`;
+  return tablePanel({
+    title: 'Fleet',
+    description:
+      "One row per daemon: up (deluge_up), Deluge version (deluge_info), torrents (deluge_torrents), payload rates (from the session counters), the least free space of its download paths (deluge_free_space_bytes; the exporter does not say which path is the download location), stalled torrents (deluge_torrents_stalled) and torrents with tracker errors (deluge_torrents_tracker_errors). A daemon's name opens this dashboard filtered to it.",
+    w: 24,
+    h: 6,
+    unit: 'none',
+    merge: true,
+    queries: [...FLEET_COLUMNS.map(({ expr }) => ({ expr, table: true })), { expr: versionExpr, table: true }],
+    exclude: ['Time', `Value #${REF(FLEET_COLUMNS.length)}`],
+    rename: Object.fromEntries(FLEET_COLUMNS.map(({ column }, index) => [`Value #${REF(index)}`, column])),
+    order: ['daemon', 'up', 'version', ...FLEET_COLUMNS.slice(1).map(({ column }) => column), 'instance'],
+    sortBy: { column: 'daemon', desc: false },
+    columns: {
+      daemon: [{ id: 'links', value: [overviewDaemonLink()] }],
+      up: [
+        { id: 'mappings', value: [valueText({ 0: ['DOWN', 'red'], 1: ['UP', 'green'] })] },
+        { id: 'custom.cellOptions', value: { type: 'color-background' } },
+      ],
+      ...Object.fromEntries(FLEET_COLUMNS.slice(1).map(({ column, unit }) => [column, [{ id: 'unit', value: unit }]])),
+    },
+  });
+}
+
+/** Downloading torrents moving no payload, longest idle first: how long since they last moved data. */
+function stalledTable() {
+  const idle = `(time() - deluge_torrent_last_transfer_timestamp_seconds${sel()}) or (deluge_torrent_active_seconds_total${sel()} + 0)`;
+  return tablePanel({
+    title: 'Stalled downloads',
+    description:
+      "Torrents in Downloading whose payload download rate is 0 now, with how long ago they last moved payload (deluge_torrent_last_transfer_timestamp_seconds; for a torrent that never did, how long it has been active). Those idle longer than the exporter's stall window are the ones deluge_torrents_stalled counts.",
+    w: 24,
+    h: 9,
+    unit: 's',
+    queries: [
+      {
+        expr: `topk($topn, (${idle}) and on(daemon, hash) (deluge_torrent_download_rate_bytes_per_second${sel()} == 0)) * on(daemon, hash) group_left(name) deluge_torrent_info${sel('state="Downloading"')}`,
+        table: true,
+      },
+    ],
+    sortBy: { column: 'idle for', desc: true },
+    exclude: ['Time', '__name__', 'job', 'instance'],
+    rename: { Value: 'idle for' },
+    order: ['name', 'daemon', 'hash', 'Value'],
+    columns: { name: [{ id: 'links', value: [torrentLink()] }] },
   });
 }
 
@@ -53,7 +152,7 @@ export function overviewDashboard(): Dashboard {
     .description(
       'Deluge daemons monitored by deluge-exporter: health, traffic against limits, torrents, trackers, disk, top torrents and the exporter itself.',
     )
-    .tags(['deluge', 'deluge-exporter', 'bittorrent'])
+    .tags(['deluge', KIT_TAG, 'bittorrent'])
     .timezone('')
     .editable()
     .tooltip(DashboardCursorSync.Crosshair)
@@ -64,6 +163,10 @@ export function overviewDashboard(): Dashboard {
       ...daemonVariables({ multiDaemon: true }),
       new CustomVariableBuilder('topn').label('Top N').values('10,20,50').current({ text: '10', value: '10' }),
     ])
+    .links([kitLinks()])
+
+    .withRow(new RowBuilder('Fleet'))
+    .withPanel(fleetTable())
 
     .withRow(new RowBuilder('Health'))
     .withPanel(
@@ -72,6 +175,7 @@ export function overviewDashboard(): Dashboard {
         description: 'deluge_up: 1 when the daemon answered login and every required call of the last scrape.',
         w: 6,
         h: 5,
+        unit: 'none',
         queries: [{ expr: `deluge_up${sel()}`, legend: '{{daemon}}' }],
         mappings: [valueText({ 0: ['DOWN', 'red'], 1: ['UP', 'green'] })],
         thresholds: steps('red', [1, 'green']),
@@ -84,6 +188,7 @@ export function overviewDashboard(): Dashboard {
           "The exporter account's Deluge auth level (1 read-only, 5 normal, 10 admin). Below 10 Deluge hides other users' torrents, so every count here may be incomplete.",
         w: 6,
         h: 5,
+        unit: 'none',
         queries: [{ expr: `deluge_login_auth_level${sel()}`, legend: '{{daemon}}' }],
         mappings: [valueText({ 1: ['read-only'], 5: ['normal (counts may be incomplete)'], 10: ['admin'] })],
         thresholds: steps('orange', [10, 'green']),
@@ -95,6 +200,7 @@ export function overviewDashboard(): Dashboard {
         description: 'deluge_session_paused: a paused session moves no data at all.',
         w: 6,
         h: 5,
+        unit: 'none',
         queries: [{ expr: `deluge_session_paused${sel()}`, legend: '{{daemon}}' }],
         mappings: [valueText({ 0: ['running', 'green'], 1: ['PAUSED', 'orange'] })],
         thresholds: steps('green', [1, 'orange']),
@@ -106,6 +212,7 @@ export function overviewDashboard(): Dashboard {
         description: 'deluge_info: Deluge and libtorrent versions per daemon.',
         w: 6,
         h: 5,
+        unit: 'none',
         queries: [{ expr: `deluge_info${sel()}`, table: true }],
         exclude: ['Time', 'Value', '__name__', 'job', 'instance'],
       }),
@@ -128,6 +235,7 @@ export function overviewDashboard(): Dashboard {
           'deluge_scrape_collector_success per collector: a failed optional collector leaves deluge_up at 1 but its metrics missing.',
         w: 12,
         h: 7,
+        unit: 'none',
         queries: [
           {
             expr: `min by (daemon, collector) (deluge_scrape_collector_success${sel()})`,
@@ -208,6 +316,7 @@ export function overviewDashboard(): Dashboard {
           'deluge_session_has_incoming_connections: 0 for long while torrents are active means the listen port is not reachable (firewall, NAT).',
         w: 12,
         h: 6,
+        unit: 'none',
         queries: [{ expr: `deluge_session_has_incoming_connections${sel()}`, legend: '{{daemon}}' }],
         mappings: [valueText({ 0: ['none', 'orange'], 1: ['yes', 'green'] })],
       }),
@@ -262,6 +371,7 @@ export function overviewDashboard(): Dashboard {
           'deluge_torrents_stalled: downloading torrents that moved no payload for the configured stall window.',
         w: 4,
         h: 5,
+        unit: 'short',
         queries: [{ expr: `sum by (daemon) (deluge_torrents_stalled${sel()})`, legend: '{{daemon}}' }],
         thresholds: steps('green', [1, 'orange']),
       }),
@@ -273,6 +383,7 @@ export function overviewDashboard(): Dashboard {
           'deluge_torrents{state="Error"}: torrents Deluge stopped because of an error (missing files, disk full, permission).',
         w: 4,
         h: 5,
+        unit: 'short',
         queries: [{ expr: `sum by (daemon) (deluge_torrents${sel('state="Error"')})`, legend: '{{daemon}}' }],
         thresholds: steps('green', [1, 'red']),
       }),
@@ -284,6 +395,7 @@ export function overviewDashboard(): Dashboard {
           'deluge_torrent_series_capped: 1 when the daemon has more torrents than per_torrent.max_torrents (or per-torrent series are off); the per-torrent tables below are then empty for it.',
         w: 4,
         h: 5,
+        unit: 'none',
         queries: [{ expr: `deluge_torrent_series_capped${sel()}`, legend: '{{daemon}}' }],
         mappings: [valueText({ 0: ['no', 'green'], 1: ['capped', 'orange'] })],
       }),
@@ -360,6 +472,7 @@ export function overviewDashboard(): Dashboard {
           "deluge_torrent_tracker_error_info (per-torrent series, cap and filters apply), names from deluge_torrent_info: the tracker's own message and its kind.",
         w: 12,
         h: 8,
+        unit: 'none',
         queries: [
           {
             expr: `deluge_torrent_tracker_error_info${sel()} * on(daemon, hash) group_left(name, tracker) deluge_torrent_info${sel()}`,
@@ -370,6 +483,7 @@ export function overviewDashboard(): Dashboard {
         exclude: ['Time', '__name__', 'job', 'instance', 'Value'],
         rename: {},
         order: ['name', 'tracker', 'kind', 'message', 'daemon', 'hash'],
+        columns: { name: [{ id: 'links', value: [torrentLink()] }] },
       }),
     )
     .withPanel(
@@ -481,6 +595,7 @@ export function overviewDashboard(): Dashboard {
         'Lowest progress',
       ),
     )
+    .withPanel(stalledTable())
 
     .withRow(new RowBuilder('Exporter'))
     .withPanel(
@@ -572,6 +687,7 @@ export function overviewDashboard(): Dashboard {
           'deluge_exporter_build_info and deluge_exporter_config_last_reload_successful (1 = last config load succeeded).',
         w: 8,
         h: 7,
+        unit: 'none',
         queries: [
           {
             expr: `deluge_exporter_build_info${exporterSel()} * on(job, instance) group_left() deluge_exporter_config_last_reload_successful${exporterSel()}`,

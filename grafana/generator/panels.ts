@@ -23,7 +23,6 @@ import {
   VizTooltipOptionsBuilder,
 } from '@grafana/grafana-foundation-sdk/common';
 import {
-  type DataTransformerConfig,
   type DynamicConfigValue,
   MappingType,
   type ThresholdsConfig,
@@ -73,7 +72,7 @@ export interface PanelSpec {
   readonly queries: readonly Query[];
   readonly w: number;
   readonly h: number;
-  readonly unit?: string;
+  readonly unit: string;
   readonly mappings?: readonly ValueMapping[];
   readonly thresholds?: ThresholdsConfig;
   /** Text shown instead of "No data". */
@@ -116,7 +115,7 @@ function common<T extends CommonBuilder<T>>(builder: T, spec: PanelSpec): T {
   spec.queries.forEach((query, index) => {
     panel = panel.withTarget(target(query, index));
   });
-  if (spec.unit !== undefined) panel = panel.unit(spec.unit);
+  panel = panel.unit(spec.unit);
   if (spec.mappings !== undefined) panel = panel.mappings([...spec.mappings]);
   if (spec.thresholds !== undefined) {
     panel = panel.thresholds(
@@ -209,8 +208,8 @@ export interface TableSpec extends PanelSpec {
   readonly exclude: readonly string[];
   readonly rename?: Readonly<Record<string, string>>;
   readonly order?: readonly string[];
-  /** Extra transformations after `organize`. */
-  readonly transformations?: readonly DataTransformerConfig[];
+  /** Merge the queries' frames into one table first (rows joined on their common labels). */
+  readonly merge?: boolean;
   /** Per-column properties (e.g. data links, units), by column name after renaming. */
   readonly columns?: Readonly<Record<string, DynamicConfigValue[]>>;
 }
@@ -225,8 +224,8 @@ export function tablePanel(spec: TableSpec): table.PanelBuilder {
   };
   if (spec.rename !== undefined) organize.renameByName = spec.rename;
   if (spec.order !== undefined) organize.indexByName = Object.fromEntries(spec.order.map((name, i) => [name, i]));
+  if (spec.merge) panel = panel.withTransformation({ id: 'merge', options: {} });
   panel = panel.withTransformation({ id: 'organize', options: organize });
-  for (const transformation of spec.transformations ?? []) panel = panel.withTransformation(transformation);
   for (const [column, properties] of Object.entries(spec.columns ?? {}))
     panel = panel.overrideByName(column, properties);
   return panel;

@@ -1,60 +1,36 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax in expected dashboard text.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { CONTRACT_METRIC_NAMES, STANDARD_METRIC_NAMES } from './metric-names.js';
-import { metricNamesIn } from './promql-names.js';
-import { checkPromqlParses } from './promtool-run.js';
+import {
+  type DashboardPanel,
+  dataPanels as dataPanelsOf,
+  allPanels as panelsOf,
+  variableQuery as queryOf,
+  readDashboard,
+} from '../../support/dashboard-json.js';
 
 const DASHBOARD_URL = new URL('../../../grafana/dashboards/deluge-overview.json', import.meta.url);
 const PROVISIONING_URL = new URL('../../../grafana/provisioning/', import.meta.url);
 const dashboardText = readFileSync(DASHBOARD_URL, 'utf8');
 
-interface DataSourceRef {
-  readonly type?: string;
-  readonly uid?: string;
-}
-interface Target {
-  readonly expr: string;
-  readonly datasource?: DataSourceRef;
-}
-interface Panel {
-  readonly id: number;
-  readonly type: string;
-  readonly title: string;
-  readonly datasource?: DataSourceRef;
-  readonly targets?: readonly Target[];
-  readonly gridPos: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
-  readonly panels?: readonly Panel[];
-}
-interface Variable {
-  readonly name: string;
-  readonly type: string;
-  readonly query?: string | { readonly query: string };
-  readonly multi?: boolean;
-  readonly datasource?: DataSourceRef;
-}
-interface Dashboard {
-  readonly uid: string;
-  readonly title: string;
-  readonly panels: readonly Panel[];
-  readonly templating: { readonly list: readonly Variable[] };
-}
-
-// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a JavaScript template.
 const DATASOURCE_VARIABLE = '${datasource}';
 
-const dashboard = JSON.parse(dashboardText) as Dashboard;
-const allPanels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]);
-const rows = allPanels.filter((panel) => panel.type === 'row');
-const dataPanels = allPanels.filter((panel) => panel.type !== 'row');
+const dashboard = readDashboard('deluge-overview.json');
+const rows = panelsOf(dashboard).filter((panel) => panel.type === 'row');
+const dataPanels = dataPanelsOf(dashboard);
 const expressions = dataPanels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
 const variable = (name: string) => dashboard.templating.list.find((candidate) => candidate.name === name);
-const queryOf = (candidate: Variable | undefined) =>
-  typeof candidate?.query === 'string' ? candidate.query : (candidate?.query?.query ?? '');
 
-/** Grafana's built-in and our own variables that stand for PromQL syntax (not inside label matchers). */
-function withGrafanaVariablesResolved(expression: string): string {
-  return expression.replaceAll('$__rate_interval', '5m').replaceAll('$topn', '10');
+/** The data links a table sets on one of its columns. */
+function columnLinks(panel: DashboardPanel | undefined, column: string): { title: string; url: string }[] {
+  const override = panel?.fieldConfig?.overrides?.find(
+    (candidate) => candidate.matcher.id === 'byName' && candidate.matcher.options === column,
+  );
+  return (override?.properties.find((property) => property.id === 'links')?.value ?? []) as {
+    title: string;
+    url: string;
+  }[];
 }
 
 describe('grafana/dashboards/deluge-overview.json', () => {
@@ -80,36 +56,9 @@ describe('grafana/dashboards/deluge-overview.json', () => {
     }
   });
 
-  it('uses the datasource variable in every panel and every query', () => {
-    expect(dataPanels.length).toBeGreaterThan(20);
-    for (const panel of dataPanels) {
-      expect(panel.datasource?.uid, panel.title).toBe(DATASOURCE_VARIABLE);
-      expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
-      for (const target of panel.targets ?? []) expect(target.datasource?.uid, panel.title).toBe(DATASOURCE_VARIABLE);
-    }
-  });
-
-  it('references only metric names of the contract (or up and prom-client process metrics)', () => {
-    const variableQueries = dashboard.templating.list.filter((entry) => entry.type === 'query').map(queryOf);
-    const queries = [...expressions, ...variableQueries];
-    const used = new Set(queries.flatMap(metricNamesIn));
-    const unknown = [...used].filter((name) => !CONTRACT_METRIC_NAMES.has(name) && !STANDARD_METRIC_NAMES.has(name));
-    expect(unknown).toEqual([]);
-    expect(used.size).toBeGreaterThan(40);
-  });
-
-  it('filters every query by the job variable', () => {
-    for (const expression of expressions) expect(expression).toContain('job=~"$job"');
-  });
-
-  it('has only expressions that Prometheus parses', () => {
-    const result = checkPromqlParses(expressions.map(withGrafanaVariablesResolved));
-    expect(result.output).toContain(`SUCCESS: ${expressions.length} rules found`);
-    expect(result.status).toBe(0);
-  });
-
-  it('has the health, traffic, torrents, disk, per-torrent and exporter rows', () => {
+  it('has the fleet, health, traffic, torrents, disk, per-torrent and exporter rows', () => {
     expect(rows.map((row) => row.title.split(' ')[0])).toEqual([
+      'Fleet',
       'Health',
       'Traffic',
       'Torrents',
@@ -157,20 +106,142 @@ describe('grafana/dashboards/deluge-overview.json', () => {
       /^deluge_torrent_tracker_error_info\{.*\} \* on\(daemon, hash\) group_left\(name, tracker\) deluge_torrent_info\{/,
     );
   });
+  it('links every torrent row (a table joining deluge_torrent_info) to Deluge / Torrent for its daemon and hash, keeping the time range', () => {
+    const torrentTables = dataPanels.filter(
+      (panel) => panel.type === 'table' && panel.targets?.some((target) => target.expr.includes('deluge_torrent_info')),
+    );
+    expect(torrentTables.map((panel) => panel.title).sort()).toEqual(
+      [
+        'Longest ETA',
+        'Lowest progress',
+        'Stalled downloads',
+        'Top download rate',
+        'Top upload rate',
+        'Torrents with tracker errors',
+      ].sort(),
+    );
+    for (const table of torrentTables) {
+      const [link, ...more] = columnLinks(table, 'name');
+      expect(more, table.title).toEqual([]);
+      const url = new URL(link?.url ?? '', 'http://grafana');
+      expect(url.pathname, table.title).toBe(`/d/${torrent.uid}`);
+      expect(url.search, table.title).toContain('${__url_time_range}');
+      expect(url.search, table.title).toContain('${datasource:queryparam}&${job:queryparam}&${instance:queryparam}');
+      expect(url.searchParams.get('var-daemon'), table.title).toBe('${__data.fields.daemon}');
+      expect(url.searchParams.get('var-torrent'), table.title).toBe('${__data.fields.hash}');
+      // The columns the link reads stay in the table.
+      const organize = table.transformations?.find((transformation) => transformation.id === 'organize');
+      const excluded = Object.keys((organize?.options.excludeByName ?? {}) as Record<string, boolean>);
+      expect(excluded, table.title).not.toContain('daemon');
+      expect(excluded, table.title).not.toContain('hash');
+    }
+  });
 
-  it('has unique panel ids and no overlapping panels on the 24-column grid', () => {
-    expect(new Set(allPanels.map((panel) => panel.id)).size).toBe(allPanels.length);
-    for (const panel of allPanels) expect(panel.gridPos.x + panel.gridPos.w, panel.title).toBeLessThanOrEqual(24);
-    allPanels.forEach((a, index) => {
-      for (const b of allPanels.slice(index + 1)) {
-        const overlaps =
-          a.gridPos.x < b.gridPos.x + b.gridPos.w &&
-          b.gridPos.x < a.gridPos.x + a.gridPos.w &&
-          a.gridPos.y < b.gridPos.y + b.gridPos.h &&
-          b.gridPos.y < a.gridPos.y + a.gridPos.h;
-        expect(overlaps, `${a.title} / ${b.title}`).toBe(false);
+  it('opens with a fleet table, one row per daemon merged from per-daemon queries, each daemon linking to this dashboard filtered to it', () => {
+    const [fleetRow, fleet] = panelsOf(dashboard);
+    expect(fleetRow?.title).toBe('Fleet');
+    expect(fleet?.type).toBe('table');
+    expect(fleet?.transformations?.map((transformation) => transformation.id)).toEqual(['merge', 'organize']);
+    for (const target of fleet?.targets ?? []) {
+      expect(target.expr, target.refId).toMatch(/^(max|min|sum) by \(instance, daemon(, version)?\) \(/);
+      expect(target).toMatchObject({ format: 'table', instant: true });
+    }
+    const used = (fleet?.targets ?? []).map((target) => target.expr).join('\n');
+    for (const metric of [
+      'deluge_up',
+      'deluge_info',
+      'deluge_torrents',
+      'deluge_session_received_payload_bytes_total',
+      'deluge_session_sent_payload_bytes_total',
+      'deluge_free_space_bytes',
+      'deluge_torrents_stalled',
+      'deluge_torrents_tracker_errors',
+    ]) {
+      expect(used).toContain(`${metric}{`);
+    }
+    const [link] = columnLinks(fleet, 'daemon');
+    const url = new URL(link?.url ?? '', 'http://grafana');
+    expect(url.pathname).toBe(`/d/${dashboard.uid}`);
+    expect(url.searchParams.get('var-daemon')).toBe('${__data.fields.daemon}');
+    expect(url.search).toContain('${__url_time_range}');
+  });
+});
+
+const torrent = readDashboard('deluge-torrent.json');
+const torrentPanels = dataPanelsOf(torrent);
+
+describe('grafana/dashboards/deluge-torrent.json', () => {
+  const torrentVariable = torrent.templating.list.find((candidate) => candidate.name === 'torrent');
+
+  it('pins its uid and has the datasource, job, instance, single daemon and torrent variables', () => {
+    expect(torrent.uid).toBe('deluge-exporter-torrent');
+    expect(torrent.templating.list.map((candidate) => candidate.name)).toEqual([
+      'datasource',
+      'job',
+      'instance',
+      'daemon',
+      'torrent',
+    ]);
+    const daemon = torrent.templating.list.find((candidate) => candidate.name === 'daemon');
+    expect(daemon).toMatchObject({ multi: false, includeAll: false });
+    expect(torrentVariable).toMatchObject({ type: 'query', multi: false, includeAll: false });
+    expect(torrentVariable?.datasource?.uid).toBe(DATASOURCE_VARIABLE);
+  });
+
+  it('lists torrents by name with their hash as the value, from deluge_torrent_info of the chosen daemon', () => {
+    expect(queryOf(torrentVariable)).toBe(
+      'query_result(max by (hash, name) (deluge_torrent_info{job=~"$job", instance=~"$instance", daemon=~"$daemon"}))',
+    );
+    // Grafana turns each query_result series into this text (labels in order, values as they are), then
+    // applies the regex's named groups; quotes and braces in a name do not end it early.
+    const hash = 'a'.repeat(40);
+    const text = `{hash="${hash}",name="Debian "12" {netinst}.iso"} 1 1700000000000`;
+    const [, source = '', flags = ''] = /^\/(.*)\/(\w*)$/.exec(torrentVariable?.regex ?? '') ?? [];
+    const match = new RegExp(source, flags).exec(text);
+    expect(match?.groups).toEqual({ value: hash, text: 'Debian "12" {netinst}.iso' });
+  });
+
+  it('selects the chosen torrent in every per-torrent query, and shows why when that torrent has no series', () => {
+    const [status, ...rest] = torrentPanels;
+    expect(status?.title).toBe('Per-torrent series');
+    for (const panel of rest) {
+      const perTorrent = panel.targets?.every((target) => /deluge_torrent_/.test(target.expr)) ?? false;
+      if (!perTorrent) continue;
+      for (const target of panel.targets ?? []) {
+        for (const selector of target.expr.matchAll(/deluge_torrent_\w+(\{[^}]*\})/g)) {
+          expect(selector[1], panel.title).toContain('hash="$torrent"');
+        }
       }
-    });
+      expect(panel.fieldConfig?.defaults?.noValue, panel.title).toMatch(/Per-torrent series/);
+    }
+  });
+
+  it('has the panels the torrent history needs', () => {
+    expect(torrentPanels.map((panel) => panel.title)).toEqual([
+      'Per-torrent series',
+      'Name, state, label and tracker',
+      'State over time',
+      'Progress',
+      'ETA',
+      'Wanted and remaining',
+      'Time since last transfer',
+      'Payload rates',
+      'Peers and seeds',
+      'Ratio and uploaded',
+      'Downloaded and uploaded per second',
+      'Tracker',
+      'Tracker error',
+      "Free space on the daemon's paths",
+    ]);
+  });
+
+  it('links back to the overview (and the overview to it) by the kit tag, with variables and time range', () => {
+    for (const board of [dashboard, torrent]) {
+      expect(board.tags).toContain('deluge-exporter');
+      expect(board.links).toEqual([
+        expect.objectContaining({ type: 'dashboards', tags: ['deluge-exporter'], includeVars: true, keepTime: true }),
+      ]);
+    }
   });
 });
 
