@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds (once) and prepares the Debian 13 "trixie" root whose deluged 2.2 the integration tests run
+# Builds (once) and prepares the Debian 13 "trixie" root whose deluged and deluge-web 2.2 the integration tests run
 # with `chroot <root> deluged ...` besides the host's Debian 12 deluged 2.0.3.
 #
 #   bash scripts/build-deluge22-root.sh        # prints the root's path on its last line
@@ -51,7 +51,7 @@ if [[ ! -f "$marker" ]]; then
   log "apt-get install deluged inside the root"
   mount -t proc proc "$partial/proc"
   trap 'umount "$partial/proc" 2>/dev/null || true' EXIT
-  chroot "$partial" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends deluged \
+  chroot "$partial" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends deluged deluge-web \
     | grep -E '^(Setting up|E:)' >&2 || true
   chroot "$partial" deluged --version >/dev/null
   umount "$partial/proc"
@@ -70,5 +70,14 @@ if ! mountpoint -q "$root/proc"; then
 fi
 if ! mountpoint -q "$root/tmp"; then
   mount --bind /tmp "$root/tmp"
+fi
+
+# deluge-web (the Web UI tests) joined later: a root cached before then gets it installed here.
+if [[ ! -x "$root/usr/bin/deluge-web" ]]; then
+  log "apt-get install deluge-web inside the root"
+  chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends deluge-web \
+    | grep -E '^(Setting up|E:)' >&2 || true
+  chroot "$root" deluge-web --version >/dev/null
+  log "deluge-web $(chroot "$root" dpkg-query -W -f '${Version}' deluge-web)"
 fi
 echo "$root"

@@ -6,6 +6,7 @@ set -euo pipefail
 # command-or-file to check, Debian package that provides it
 required=(
   "deluged:deluged"
+  "deluge-web:deluge-web"
   "promtool:prometheus"
   "prometheus:prometheus"
   "prometheus-alertmanager:prometheus-alertmanager"
