@@ -8,6 +8,8 @@
  *    daemon's own answer to the same bundle (bench/real-daemon/).
  * 3. Scrapes too large for a real daemon here, against fake daemons (bench/fake-daemon-rows.ts).
  * 4. A plot (SVG) of scrape time and peak RSS against torrent count from 2 and 3.
+ * 5. Scrapes through a real `deluge-web` in front of a real `deluged`, beside the daemon port and, with
+ *    `--ngosang DIR`, ngosang/deluge-exporter run from its source (bench/webui/).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,14 +25,16 @@ import { benchmarkPlotSvg, type PlotPoint } from './plot.js';
 import { closeHttpAgent } from './real-daemon/exporter-probe.js';
 import { benchAgainstRealDaemon, type RowSpec, realDaemonTable } from './real-daemon/scrape-vs-daemon.js';
 import { formatBytes, positiveInteger } from './stats.js';
+import { checkNgosangSource, NGOSANG_HOW_TO_GET } from './webui/ngosang.js';
+import { benchThroughWebUi, webUiTable } from './webui/rows.js';
 
 const PYTHON = '/usr/bin/python3';
-const SECTIONS = ['codec', 'real', 'fake'] as const;
+const SECTIONS = ['codec', 'real', 'fake', 'webui'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
 
-  --only LIST         sections to run, comma-separated: codec, real, fake (default: all)
+  --only LIST         sections to run, comma-separated: codec, real, fake, webui (default: all)
   --torrents LIST     codec payload sizes (default 1000,10000,100000)
   --runs N            codec runs per size (default 5)
   --scrape-runs N     measured scrapes per real-daemon row (default 20; 3 warm-up scrapes first)
@@ -40,6 +44,10 @@ const HELP = `Usage: npm run bench -- [options]
                       (series: per-torrent, aggregates-only, capped, uncapped)
   --fake-rows LIST    fake-daemon rows instead of the default ones, DAEMONSxTORRENTS:SERIES, e.g.
                       1x100000:aggregates-only,50x2000:aggregates-only (series: capped, aggregates-only)
+  --webui-torrents LIST
+                      torrent counts of the Web UI rows (default 1000,2000,10000)
+  --ngosang DIR       also run ngosang/deluge-exporter from this checkout in the Web UI rows
+                      (${NGOSANG_HOW_TO_GET.replace(' && ', '\n                      && ')})
   --cli CLI           time this built cli.js instead of building dist/ from this tree
   --compare CLI       also time this other build (e.g. of main) side by side in the real-daemon and
                       fake-daemon rows: its rows say "before", this tree's "after"
@@ -64,6 +72,8 @@ const { values } = parseArgs({
     rows: { type: 'string' },
     'fake-rows': { type: 'string' },
     'node-options': { type: 'string' },
+    'webui-torrents': { type: 'string', default: '1000,2000,10000' },
+    ngosang: { type: 'string' },
     gzip: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -85,6 +95,11 @@ const runs = smoke ? 1 : positiveInteger('--runs', values.runs);
 const scrapeRuns = smoke ? 2 : positiveInteger('--scrape-runs', values['scrape-runs']);
 const fakeRuns = smoke ? 1 : positiveInteger('--fake-runs', values['fake-runs']);
 const plotPath = values.plot ?? (smoke ? '' : join(REPO_ROOT, 'docs', 'benchmarks.svg'));
+const webUiSizes = smoke
+  ? [100]
+  : values['webui-torrents'].split(',').map((text) => positiveInteger('--webui-torrents', text));
+// Checked before anything runs, so a long run does not end on a missing checkout.
+if (values.ngosang !== undefined && sections.has('webui')) checkNgosangSource(values.ngosang);
 
 const SERIES: Readonly<Record<string, RowSpec['series']>> = {
   'per-torrent': 'per-torrent',
@@ -240,7 +255,7 @@ if (sections.has('codec')) {
 }
 
 const plotPoints: PlotPoint[] = [];
-if ((sections.has('real') || sections.has('fake')) && values.cli === undefined) {
+if ((sections.has('real') || sections.has('fake') || sections.has('webui')) && values.cli === undefined) {
   progress('building dist/ (the exporter runs as shipped: plain node, no tsx)');
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
@@ -302,6 +317,26 @@ if (sections.has('fake')) {
       rssMb: row.peakRssBytes / 1e6,
     });
   }
+}
+if (sections.has('webui')) {
+  const results = await benchThroughWebUi({
+    sizes: webUiSizes,
+    runs: scrapeRuns,
+    warmups: smoke ? 1 : 3,
+    cacheRoot: join(REPO_ROOT, '.cache', 'bench'),
+    cli: builtCli,
+    ngosangDir: values.ngosang,
+    gzip: values.gzip,
+    progress,
+  });
+  print(
+    '',
+    `scrapes through a real deluge-web 2.0.3 in front of a real deluged 2.0.3, beside the daemon port, ${scrapeRuns} runs per row${answers}`,
+    '(wall = until the last byte; CPU per scrape from /proc: exporter the mean of its process times, ended threads included,',
+    'deluge-web and deluged the median over all their threads; see bench/webui/rows.ts)',
+    '',
+    ...webUiTable(results),
+  );
 }
 closeHttpAgent();
 if (plotPath !== '' && plotPoints.length > 0) {
