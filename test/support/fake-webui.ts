@@ -6,10 +6,10 @@
  * test/unit/support/fake-webui.test.ts): JSON-RPC 1.0 over `POST <base>json`, always HTTP 200 with
  * `{"result", "error", "id"}` written like Python's json.dumps, chunked and gzip-compressed when asked,
  * `auth.login` setting a `_session_id` cookie renewed by every authenticated call, error codes 1 (not
- * authenticated), 2 (unknown method: every `core.*` while connected to no daemon), 3 (a local
+ * authenticated), 2 (unknown method: every `core.*` before the first `web.connect`), 3 (a local
  * method raised), 4 (the daemon's method failed) and 5 (a malformed request), the host list and
  * `web.connect`, `web.update_ui` and the event queue. `core.*` methods are answered from a handler
- * table given by the test.
+ * table given by the test; after a disconnect they hang, as deluge-web's do.
  *
  * Faults per method (or `'*'`) replace the answer with what a broken or hostile server, or a proxy in
  * front, sends: a hang, a delay, any status with any headers and body (an HTML login page, a
@@ -120,7 +120,10 @@ export interface FakeWebUi {
   setHandler(method: string, handler: FakeWebUiHandler | undefined): void;
   /** Sets (or clears with undefined) the fault for `method`, or for every call with `'*'`. */
   setFault(method: string, fault: FakeWebUiFault | undefined): void;
-  /** Connects the Web UI to host `id`, or to none with undefined (as another browser would). */
+  /**
+   * Connects the Web UI to host `id`, or disconnects it with undefined (as another browser would, or
+   * a daemon that went away): daemon methods then hang, as deluge-web leaves them unanswered.
+   */
   connectTo(id: string | undefined): void;
   /** Forgets every session, as a Web UI restart or `session_timeout` does. */
   expireSessions(): void;
@@ -211,6 +214,8 @@ export async function startFakeWebUi(options: FakeWebUiOptions = {}): Promise<Fa
   const requests: FakeWebUiRequest[] = [];
   const sockets = new Set<Socket>();
   let connectedTo = options.connectedTo;
+  // deluge-web learns the daemon's method list at web.connect and keeps it after a disconnect.
+  let remoteMethods = new Set<string>(connectedTo === undefined ? [] : handlers.keys());
   let connections = 0;
   let logins = 0;
 
@@ -272,7 +277,8 @@ export async function startFakeWebUi(options: FakeWebUiOptions = {}): Promise<Fa
         const host = hosts.find((candidate) => candidate.id === params[0]);
         if (host === undefined) return null;
         connectedTo = host.id;
-        return [...handlers.keys()].sort();
+        remoteMethods = new Set(handlers.keys());
+        return [...remoteMethods].sort();
       }
       case 'web.disconnect':
         connectedTo = undefined;
@@ -386,11 +392,14 @@ export async function startFakeWebUi(options: FakeWebUiOptions = {}): Promise<Fa
       parsed: call,
     });
     const session = sessionOf(request);
-    const remoteKnown = connectedTo !== undefined && handlers.has(method);
-    if (!isLocal(method) && !remoteKnown) return done(null, { code: UNKNOWN_METHOD, message: 'Unknown method' });
+    if (!isLocal(method) && !remoteMethods.has(method)) {
+      return done(null, { code: UNKNOWN_METHOD, message: 'Unknown method' });
+    }
     if (session === undefined && !PUBLIC_METHODS.has(method)) {
       return done(null, { code: NOT_AUTHENTICATED, message: 'Not authenticated' });
     }
+    // A daemon method after the Web UI lost its daemon: deluge-web never answers it.
+    if (!isLocal(method) && connectedTo === undefined) return new Promise(() => undefined);
     if (session !== undefined) renew(session);
     try {
       return done(isLocal(method) ? await local(method, params, session, setSession) : await remote(method, params));
@@ -547,6 +556,7 @@ export async function startFakeWebUi(options: FakeWebUiOptions = {}): Promise<Fa
     },
     connectTo(id) {
       connectedTo = id;
+      if (id !== undefined) remoteMethods = new Set(handlers.keys());
     },
     expireSessions() {
       sessions.clear();

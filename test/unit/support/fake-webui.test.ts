@@ -194,7 +194,7 @@ describe('the fake Web UI answers like a real deluge-web 2.0.3', () => {
     expect(webUi.logins).toBe(1);
   });
 
-  it('web.update_ui while connected is built from the daemon handlers', async () => {
+  it('web.update_ui while connected is built from the daemon handlers; a lost daemon leaves its methods unanswered', async () => {
     const webUi = await started({
       hosts: [{ id: 'h1', host: '127.0.0.1', port: 58846, username: 'admin' }],
       connectedTo: 'h1',
@@ -204,6 +204,18 @@ describe('the fake Web UI answers like a real deluge-web 2.0.3', () => {
     const cookie = login.headers['set-cookie']?.[0]?.split(';')[0] ?? '';
     const reply = await post(webUi.url, recorded("web.update_ui (ngosang's call)").request.body, { cookie });
     expect(reply.body).toBe(recorded("web.update_ui (ngosang's call)").answer);
+    // The daemon goes away behind it: daemon methods are left unanswered, its own still answer.
+    webUi.connectTo(undefined);
+    const hung = post(webUi.url, '{"method": "core.get_libtorrent_version", "params": [], "id": 2}', { cookie });
+    const connected = await post(webUi.url, '{"method": "web.connected", "params": [], "id": 3}', { cookie });
+    expect(connected.body).toBe('{"result": false, "error": null, "id": 3}');
+    const outcome = await Promise.race([
+      hung.then(() => 'answered'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 300)),
+    ]);
+    expect(outcome).toBe('still waiting');
+    webUi.dropConnections();
+    await expect(hung).rejects.toThrow();
   });
 
   it('writes JSON as Python does: floats with a fraction, non-ASCII escaped', () => {
