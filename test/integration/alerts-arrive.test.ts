@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requests } from '../../src/rpc/api.js';
 import { stopAllDaemons } from '../harness/daemon.js';
@@ -40,6 +42,8 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
   let world: MonitoringWorld;
   let prometheus: PrometheusHandle;
   let instance: string;
+  /** The `conditions` daemon's move-completed path, which does not exist until the test creates it. */
+  const missingPath = () => join(world.daemon(WORLD_DAEMONS.conditions).configDir, 'completed');
   /** When each condition was brought about (ms since the epoch). */
   const causedAt: Record<string, number> = {};
 
@@ -96,6 +100,10 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
     await world.daemon(WORLD_DAEMONS.spare).kill();
     causedAt.full = Date.now();
     await world.smallDisk.fill(LEFT_FREE);
+    causedAt.missingPath = Date.now();
+    await world.conditionsClient.call(
+      requests.core.setConfig({ move_completed: true, move_completed_path: missingPath() }),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -117,6 +125,16 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
       runbook_url: runbook('DelugeDown'),
     });
     expect(Date.parse(firing.startsAt)).toBeGreaterThanOrEqual((causedAt.down ?? 0) - 2_000);
+
+    // The daemon stays down, in Prometheus' data, twice as long as DelugeCollectorFailing's shortened
+    // for: (2500ms): every collector of it reports 0 all that time, yet that alert never even pends.
+    await queryUntil(prometheus, 'max_over_time(deluge_up{daemon="spare"}[5s]) == 0', (r) => r.length === 1, 30_000);
+    expect(
+      await prometheus.query('count_over_time(ALERTS{alertname="DelugeCollectorFailing", daemon="spare"}[5m])'),
+    ).toEqual([]);
+    expect(
+      await prometheus.query('count_over_time((deluge_scrape_collector_success{daemon="spare"} == 0)[5s:1s])'),
+    ).toHaveLength(6);
 
     const restartedAt = Date.now();
     await world.daemon(WORLD_DAEMONS.spare).restart();
@@ -140,6 +158,23 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
     const freedAt = Date.now();
     await world.smallDisk.release();
     await resolvedAfter(firing, freedAt);
+  });
+
+  it('DelugeCollectorFailing arrives for the disk collector of a daemon whose move-completed path is missing, and resolves once it exists', async () => {
+    const firing = await arrival('firing', 'DelugeCollectorFailing', { daemon: WORLD_DAEMONS.conditions });
+    expect(firing.labels).toEqual(
+      expectedLabels('DelugeCollectorFailing', 'warning', { daemon: WORLD_DAEMONS.conditions, collector: 'disk' }),
+    );
+    expect(firing.annotations).toEqual({
+      summary: 'A collector of the Deluge exporter keeps failing.',
+      description: `The disk collector has failed for 15 minutes on Deluge daemon ${WORLD_DAEMONS.conditions}; its metrics are missing.`,
+      runbook_url: runbook('DelugeCollectorFailing'),
+    });
+    expect(Date.parse(firing.startsAt)).toBeGreaterThanOrEqual((causedAt.missingPath ?? 0) - 2_000);
+
+    const createdAt = Date.now();
+    await mkdir(missingPath());
+    await resolvedAfter(firing, createdAt);
   });
 
   it('DelugeTorrentsStalled arrives for the torrent without peers, and resolves once it is paused', async () => {
