@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { type ExporterHandle, startExporter } from '../test/support/exporter-process.js';
 import { startFakeDaemonProcess, stopFakeDaemonProcess } from './fake-daemon-child.js';
 import { cpuNanoseconds, peakRssBytes, timedGet } from './real-daemon/exporter-probe.js';
-import type { ExporterBuild } from './real-daemon/scrape-vs-daemon.js';
+import { type ExporterBuild, nodeOf } from './real-daemon/scrape-vs-daemon.js';
 import { formatBytes, median } from './stats.js';
 
 export interface FakeRowSpec {
@@ -40,6 +40,21 @@ function slowestDaemonMs(exposition: string): number {
   return slowest;
 }
 
+/** The exporter config for fake daemons on `ports` (JSON is YAML). */
+export function fakeConfigYaml(ports: readonly number[], series: FakeRowSpec['series']): string {
+  return JSON.stringify({
+    daemons: ports.map((port, index) => ({
+      name: `fake${index}`,
+      port,
+      username: 'admin',
+      password: 'admin-secret',
+      timeout_seconds: 300,
+    })),
+    per_torrent: series === 'aggregates only' ? { enabled: false } : {},
+    max_frame_bytes: 1024 * 1024 * 1024,
+  });
+}
+
 async function benchFakeRow(
   spec: FakeRowSpec,
   runs: number,
@@ -55,22 +70,18 @@ async function benchFakeRow(
       children.push(child.child);
       ports.push(...child.ports);
     }
-    const configYaml = JSON.stringify({
-      daemons: ports.map((port, index) => ({
-        name: `fake${index}`,
-        port,
-        username: 'admin',
-        password: 'admin-secret',
-        timeout_seconds: 300,
-      })),
-      per_torrent: spec.series === 'aggregates only' ? { enabled: false } : {},
-      max_frame_bytes: 1024 * 1024 * 1024,
-    });
+    const configYaml = fakeConfigYaml(ports, spec.series);
     const exporters: ExporterHandle[] = [];
     try {
       for (const build of builds) {
         exporters.push(
-          await startExporter({ configYaml, builtCli: build.cli, env: build.env ?? {}, readyTimeoutMs: 120_000 }),
+          await startExporter({
+            configYaml,
+            builtCli: build.cli,
+            env: build.env ?? {},
+            readyTimeoutMs: 120_000,
+            ...nodeOf(build),
+          }),
         );
       }
       const samples = exporters.map(() => ({ wall: [] as number[], cpu: [] as number[], slowest: [] as number[] }));

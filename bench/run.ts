@@ -10,6 +10,7 @@
  * 4. A plot (SVG) of scrape time and peak RSS against torrent count from 2 and 3.
  * 5. Scrapes through a real `deluge-web` in front of a real `deluged`, beside the daemon port and, with
  *    `--ngosang DIR`, ngosang/deluge-exporter run from its source (bench/webui/).
+ * 6. Resident memory against the runtime's floor, per Node.js version, and start-up (bench/footprint.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,21 +21,23 @@ import { parseArgs } from 'node:util';
 import { encode } from '../src/rpc/rencode.js';
 import { REPO_ROOT } from '../test/support/exporter-process.js';
 import { benchAgainstFakeDaemons, type FakeRowSpec, fakeDaemonTable } from './fake-daemon-rows.js';
+import { benchFootprint, footprintTable } from './footprint.js';
 import { torrentsStatusAnswer } from './payload.js';
 import { benchmarkPlotSvg, type PlotPoint } from './plot.js';
 import { closeHttpAgent } from './real-daemon/exporter-probe.js';
 import { benchAgainstRealDaemon, type RowSpec, realDaemonTable } from './real-daemon/scrape-vs-daemon.js';
+import { resolveRuntime } from './runtimes.js';
 import { formatBytes, positiveInteger } from './stats.js';
 import { checkNgosangSource, NGOSANG_HOW_TO_GET } from './webui/ngosang.js';
 import { benchThroughWebUi, webUiTable } from './webui/rows.js';
 
 const PYTHON = '/usr/bin/python3';
-const SECTIONS = ['codec', 'real', 'fake', 'webui'] as const;
+const SECTIONS = ['codec', 'real', 'fake', 'webui', 'footprint'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
 
-  --only LIST         sections to run, comma-separated: codec, real, fake, webui (default: all)
+  --only LIST         sections to run, comma-separated: codec, real, fake, webui, footprint (default: all)
   --torrents LIST     codec payload sizes (default 1000,10000,100000)
   --runs N            codec runs per size (default 5)
   --scrape-runs N     measured scrapes per real-daemon row (default 20; 3 warm-up scrapes first)
@@ -53,6 +56,12 @@ const HELP = `Usage: npm run bench -- [options]
                       fake-daemon rows: its rows say "before", this tree's "after"
   --gzip              ask for gzip answers, as Prometheus does (exposition sizes stay uncompressed)
   --node-options OPTS NODE_OPTIONS for this tree's exporter, e.g. the image's (Dockerfile ENV NODE_OPTIONS)
+  --node VERSION      run the exporters of the real and fake sections on this Node.js (major or full version:
+                      the bench's own node or one of scripts/node-versions.txt, fetched; default: the bench's)
+  --nodes LIST        Node.js versions of the footprint section (default 20,22,24,26; the image runs 26)
+  --footprint-runs N  fresh processes per footprint cell, medians (default 3)
+  --reference DIR     also measure the reference exporter in the footprint section: DIR holds checkouts of
+                      tobbez/deluge_exporter (DIR/deluge_exporter) and its deluge-client (DIR/deluge-client)
   --smoke             tiny sizes and one or two runs: checks that every part still works (CI)
   -h, --help
 
@@ -74,6 +83,10 @@ const { values } = parseArgs({
     'node-options': { type: 'string' },
     'webui-torrents': { type: 'string', default: '1000,2000,10000' },
     ngosang: { type: 'string' },
+    node: { type: 'string' },
+    nodes: { type: 'string', default: '20,22,24,26' },
+    'footprint-runs': { type: 'string', default: '3' },
+    reference: { type: 'string' },
     gzip: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -255,20 +268,26 @@ if (sections.has('codec')) {
 }
 
 const plotPoints: PlotPoint[] = [];
-if ((sections.has('real') || sections.has('fake') || sections.has('webui')) && values.cli === undefined) {
+if (
+  (sections.has('real') || sections.has('fake') || sections.has('webui') || sections.has('footprint')) &&
+  values.cli === undefined
+) {
   progress('building dist/ (the exporter runs as shipped: plain node, no tsx)');
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
 const builtCli = values.cli ?? join(REPO_ROOT, 'dist', 'cli.js');
 const answers = values.gzip ? ', gzip answers (as Prometheus asks)' : '';
+const exporterNode = values.node === undefined ? {} : { node: resolveRuntime(values.node).node };
 const exporterBuilds = [
-  ...(values.compare === undefined ? [] : [{ label: 'before', cli: values.compare }]),
+  ...(values.compare === undefined ? [] : [{ label: 'before', cli: values.compare, ...exporterNode }]),
   {
     label: values.compare === undefined ? 'this tree' : 'after',
     cli: builtCli,
+    ...exporterNode,
     ...(values['node-options'] === undefined ? {} : { env: { NODE_OPTIONS: values['node-options'] } }),
   },
 ];
+const runtimeNote = values.node === undefined ? '' : `, exporters on Node ${values.node}`;
 if (sections.has('real')) {
   const results = await benchAgainstRealDaemon({
     rows: REAL_ROWS,
@@ -281,7 +300,7 @@ if (sections.has('real')) {
   });
   print(
     '',
-    `exporter scrape against a real deluged 2.0.3, side by side with the daemon's own answer to the same bundle, ${scrapeRuns} runs per row${answers}`,
+    `exporter scrape against a real deluged 2.0.3, side by side with the daemon's own answer to the same bundle, ${scrapeRuns} runs per row${answers}${runtimeNote}`,
     '(wall = until the last byte; CPU = all threads of the process, from /proc; ratio, CPU = (daemon CPU + exporter CPU) / daemon CPU)',
     '',
     ...realDaemonTable(results),
@@ -303,7 +322,7 @@ if (sections.has('fake')) {
   const results = await benchAgainstFakeDaemons(FAKE_ROWS, fakeRuns, exporterBuilds, values.gzip, progress);
   print(
     '',
-    `exporter scrape against fake daemons (their own processes), ${fakeRuns} runs per row, medians${answers}`,
+    `exporter scrape against fake daemons (their own processes), ${fakeRuns} runs per row, medians${answers}${runtimeNote}`,
     '',
     ...fakeDaemonTable(results),
   );
@@ -336,6 +355,29 @@ if (sections.has('webui')) {
     'deluge-web and deluged the median over all their threads; see bench/webui/rows.ts)',
     '',
     ...webUiTable(results),
+  );
+}
+if (sections.has('footprint')) {
+  const runs = smoke ? 1 : positiveInteger('--footprint-runs', values['footprint-runs']);
+  const runtimes = (smoke ? [process.versions.node] : values.nodes.split(',')).map(resolveRuntime);
+  const result = await benchFootprint({
+    runtimes,
+    builds: exporterBuilds,
+    runs,
+    sizes: smoke
+      ? { small: 100, perTorrent: 100, capped: 100, fake: 3000 }
+      : { small: 200, perTorrent: 2000, capped: 10_000, fake: 100_000 },
+    cacheRoot: join(REPO_ROOT, '.cache', 'bench'),
+    gzip: values.gzip,
+    ...(values.reference === undefined ? {} : { reference: values.reference }),
+    progress,
+  });
+  print(
+    '',
+    `resident memory against the runtime's floor (bench/floor.mjs), medians of ${runs} fresh processes each${answers}`,
+    '(RSS = VmRSS 1 s after; peak = VmHWM after 5 scrapes, start-up included; real deluged 2.0.3, the aggregates-only row against the fake daemon)',
+    '',
+    ...footprintTable(result),
   );
 }
 closeHttpAgent();

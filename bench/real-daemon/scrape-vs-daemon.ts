@@ -43,6 +43,8 @@ export interface ExporterBuild {
   readonly cli: string;
   /** Extra environment of its process (e.g. the image's NODE_OPTIONS). */
   readonly env?: Readonly<Record<string, string>>;
+  /** The `node` binary that runs it (default: the bench's own). */
+  readonly node?: string;
 }
 
 export interface RealBenchOptions {
@@ -55,6 +57,11 @@ export interface RealBenchOptions {
   /** Ask for gzip answers, as Prometheus does. */
   readonly gzip: boolean;
   readonly progress: (line: string) => void;
+}
+
+/** `startExporter`'s `node` option of `build`, when it names one. */
+export function nodeOf(build: ExporterBuild): { node?: string } {
+  return build.node === undefined ? {} : { node: build.node };
 }
 
 /** The default cap of per-torrent series (`per_torrent.max_torrents`). */
@@ -72,7 +79,8 @@ function perTorrentSection(spec: RowSpec): Record<string, unknown> {
   }
 }
 
-function configYaml(daemon: DaemonHandle, spec: RowSpec): string {
+/** The exporter config of a row: the bench account on `daemon`, the row's per-torrent series. */
+export function rowConfigYaml(daemon: DaemonHandle, spec: RowSpec): string {
   // JSON is YAML.
   return JSON.stringify({
     daemons: [{ name: 'bench', host: daemon.host, port: daemon.port, ...BENCH_ACCOUNT, timeout_seconds: 120 }],
@@ -104,13 +112,15 @@ class Side {
 }
 
 async function benchRow(daemon: DaemonHandle, spec: RowSpec, options: RealBenchOptions): Promise<RowResult[]> {
-  const yaml = configYaml(daemon, spec);
+  const yaml = rowConfigYaml(daemon, spec);
   const bundles = await steadyStateBundles(yaml);
   const bare = await BareClient.connect(daemon.host, daemon.port, BENCH_ACCOUNT.username, BENCH_ACCOUNT.password);
   const exporters: ExporterHandle[] = [];
   try {
     for (const build of options.exporters)
-      exporters.push(await startExporter({ configYaml: yaml, builtCli: build.cli, env: build.env ?? {} }));
+      exporters.push(
+        await startExporter({ configYaml: yaml, builtCli: build.cli, env: build.env ?? {}, ...nodeOf(build) }),
+      );
     for (const bundle of bundles) await checkBundleAnswered(bare, bundle);
     const frames = bundles.map((bundle) => ({ frame: bundleFrame(bundle), answers: bundle.length }));
     const daemonPid = daemon.pid;

@@ -34,6 +34,8 @@ export interface StartExporterOptions {
   readonly builtCli?: string;
   /** No `--web.listen-address` and `--log.level` flags: the environment alone decides (drop-in tests). */
   readonly noDefaultFlags?: boolean;
+  /** The `node` binary that runs it (with `builtCli`, e.g. another Node.js version). Default: this process's. */
+  readonly node?: string;
 }
 
 /** One JSON log line of the exporter. */
@@ -120,9 +122,8 @@ export async function startExporter(options: StartExporterOptions = {}): Promise
     args.push('--config', configPath);
   }
   // setpriv makes the kernel kill the exporter when the test process dies, even by SIGKILL.
-  const [command, commandArgs] = existsSync(SETPRIV)
-    ? [SETPRIV, ['--pdeathsig', 'KILL', process.execPath, ...args]]
-    : [process.execPath, args];
+  const node = options.node ?? process.execPath;
+  const [command, commandArgs] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', node, ...args]] : [node, args];
   const child = spawn(command, commandArgs, {
     cwd: REPO_ROOT,
     env: scrubbedEnv(options.env ?? {}),
