@@ -18,6 +18,7 @@ const EVERY_DELUGE = [
   'test/integration/tracker-harness.test.ts',
   'test/integration/exporter-trackers.test.ts',
   'test/integration/alerts-arrive.test.ts',
+  'test/integration/dashboards-data.test.ts',
 ];
 
 export default defineConfig({

@@ -88,7 +88,8 @@ const FLEET_COLUMNS: readonly { readonly column: string; readonly expr: string; 
   },
   {
     column: 'tracker errors',
-    expr: `sum by (instance, daemon) (deluge_torrents_tracker_errors${sel()})`,
+    // A daemon without torrents has no tracker, hence no error series: 0 then.
+    expr: `sum by (instance, daemon) (deluge_torrents_tracker_errors${sel()}) or sum by (instance, daemon) (deluge_torrents${sel()}) * 0`,
     unit: 'short',
   },
 ];

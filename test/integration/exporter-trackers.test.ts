@@ -17,6 +17,7 @@ import {
   swarmReply,
 } from '../harness/tracker.js';
 import { startTransferPair, type TransferPair } from '../harness/transfer.js';
+import { fillVariables } from '../support/dashboard-json.js';
 import {
   type ExporterHandle,
   exporterConfigYaml,
@@ -54,9 +55,7 @@ const DASHBOARD = new URL('../../grafana/dashboards/deluge-overview.json', impor
 const ALERTS = new URL('../../grafana/alerts/deluge-alerts.yaml', import.meta.url);
 
 /** The dashboard's variables as a user with one job and every instance and daemon selected sets them. */
-function resolveVariables(expr: string): string {
-  return expr.replaceAll('$job', 'deluge-exporter').replaceAll('$instance', '.+').replaceAll('$daemon', '.+');
-}
+const resolveVariables = (expr: string) => fillVariables(expr, { job: 'deluge-exporter', daemon: '.+' });
 
 function sameItems(actual: readonly string[], expected: readonly string[]): boolean {
   return JSON.stringify([...actual].sort()) === JSON.stringify([...expected].sort());

@@ -81,3 +81,25 @@ export function dataPanels(dashboard: DashboardJson): DashboardPanel[] {
 export function variableQuery(variable: DashboardVariable | undefined): string {
   return typeof variable?.query === 'string' ? variable.query : (variable?.query?.query ?? '');
 }
+
+/** The values a user picks for a dashboard's variables; `instance` defaults to every exporter. */
+export interface VariableValues {
+  readonly job: string;
+  readonly daemon: string;
+  readonly instance?: string;
+  readonly torrent?: string;
+  /** What Grafana's `$__rate_interval` becomes (at least four scrape intervals). */
+  readonly rateInterval?: string;
+  readonly topn?: number;
+}
+
+/** A panel expression with the dashboard's variables filled in, as Grafana sends it to Prometheus. */
+export function fillVariables(expr: string, values: VariableValues): string {
+  return expr
+    .replaceAll('$__rate_interval', values.rateInterval ?? '5m')
+    .replaceAll('$topn', String(values.topn ?? 10))
+    .replaceAll('$job', values.job)
+    .replaceAll('$instance', values.instance ?? '.+')
+    .replaceAll('$daemon', values.daemon)
+    .replaceAll('$torrent', values.torrent ?? '');
+}
