@@ -56,3 +56,56 @@ export function bencode(value: BencodeValue): Buffer {
   encodeInto(value, out);
   return Buffer.concat(out);
 }
+
+/** A decoded bencode value: byte strings stay Buffers (they may be binary), dictionary keys are UTF-8. */
+export type DecodedBencode = bigint | Buffer | DecodedBencode[] | { [key: string]: DecodedBencode };
+
+function decodeAt(bytes: Buffer, start: number): [DecodedBencode, number] {
+  const at = (offset: number) => {
+    if (offset >= bytes.length) throw new BencodeError(`bencode ends at byte ${offset} inside a value`);
+    return String.fromCharCode(bytes[offset] as number);
+  };
+  const head = at(start);
+  if (head === 'i') {
+    const end = bytes.indexOf('e', start);
+    const digits = bytes.toString('ascii', start + 1, end);
+    if (end < 0 || !/^(?:0|-?[1-9]\d*)$/.test(digits)) throw new BencodeError(`bad integer at byte ${start}`);
+    return [BigInt(digits), end + 1];
+  }
+  if (head === 'l' || head === 'd') {
+    const items: DecodedBencode[] = [];
+    let offset = start + 1;
+    while (at(offset) !== 'e') {
+      const [item, next] = decodeAt(bytes, offset);
+      items.push(item);
+      offset = next;
+    }
+    if (head === 'l') return [items, offset + 1];
+    if (items.length % 2 !== 0) throw new BencodeError(`dictionary at byte ${start} has a key without a value`);
+    const dict: { [key: string]: DecodedBencode } = {};
+    for (let index = 0; index < items.length; index += 2) {
+      const key = items[index];
+      if (!Buffer.isBuffer(key)) throw new BencodeError(`dictionary at byte ${start} has a key that is not a string`);
+      dict[key.toString('utf8')] = items[index + 1] as DecodedBencode;
+    }
+    return [dict, offset + 1];
+  }
+  const colon = bytes.indexOf(':', start);
+  const length = bytes.toString('ascii', start, colon);
+  if (colon < 0 || !/^(?:0|[1-9]\d*)$/.test(length)) throw new BencodeError(`bad byte string length at byte ${start}`);
+  const end = colon + 1 + Number(length);
+  if (end > bytes.length) throw new BencodeError(`byte string at byte ${start} runs past the end`);
+  return [bytes.subarray(colon + 1, end), end];
+}
+
+/**
+ * Decodes one bencode value that fills `bytes` (e.g. a .torrent file). Integers come back as bigint,
+ * byte strings as Buffers.
+ *
+ * @throws BencodeError for malformed input or bytes after the value (the message names the offset)
+ */
+export function bdecode(bytes: Buffer): DecodedBencode {
+  const [value, end] = decodeAt(bytes, 0);
+  if (end !== bytes.length) throw new BencodeError(`${bytes.length - end} bytes after the value at byte ${end}`);
+  return value;
+}

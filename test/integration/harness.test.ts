@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requests } from '../../src/rpc/api.js';
-import { bencode } from '../harness/bencode.js';
+import { bdecode, bencode } from '../harness/bencode.js';
 import { connectClient } from '../harness/clients.js';
 import { type DaemonHandle, DaemonStartError, startDaemon, stopAllDaemons } from '../harness/daemon.js';
 import { applyQuietConfig } from '../harness/deluge-calls.js';
@@ -85,6 +85,18 @@ describe('bencode', () => {
 
   it('refuses numbers that are not safe integers', () => {
     expect(() => bencode(1.5)).toThrow(/1\.5/);
+  });
+
+  it('decodes the BEP 3 examples and what it encodes; refuses truncated or trailing bytes', () => {
+    expect(bdecode(Buffer.from('d3:cow3:moo4:spaml4:eggsi-3eee'))).toEqual({
+      cow: Buffer.from('moo'),
+      spam: [Buffer.from('eggs'), -3n],
+    });
+    const value = { é: [0, 'Ü', Buffer.from([0, 255])], z: { n: 12345678901 } };
+    expect(bencode(bdecode(bencode(value)))).toEqual(bencode(value));
+    expect(() => bdecode(Buffer.from('4:spa'))).toThrow('byte string at byte 0 runs past the end');
+    expect(() => bdecode(Buffer.from('i3ex'))).toThrow('1 bytes after the value at byte 3');
+    expect(() => bdecode(Buffer.from('i03e'))).toThrow('bad integer at byte 0');
   });
 });
 
