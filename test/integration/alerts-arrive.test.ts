@@ -1,16 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requests } from '../../src/rpc/api.js';
+import { connectClient } from '../harness/clients.js';
 import { stopAllDaemons } from '../harness/daemon.js';
+import { addTorrent } from '../harness/deluge-calls.js';
 import {
   type MonitoringWorld,
   startMonitoringWorld,
   UNREGISTERED_REASON,
   WORLD_DAEMONS,
 } from '../harness/monitoring-world.js';
-import { stopAllTrackers } from '../harness/tracker.js';
+import { type GeneratedTorrent, makeTorrent, writeTorrentData } from '../harness/torrent.js';
+import { refusedAnnounceUrl, stopAllTrackers } from '../harness/tracker.js';
 import { shortenForDurations } from '../support/alert-rules.js';
 import { type AlertWebhook, type NotifiedAlert, startAlertWebhook } from '../support/alert-webhook.js';
 import { type AlertmanagerHandle, startAlertmanager, webhookAlertmanagerConfig } from '../support/alertmanager.js';
@@ -46,6 +50,26 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
   const missingPath = () => join(world.daemon(WORLD_DAEMONS.conditions).configDir, 'completed');
   /** When each condition was brought about (ms since the epoch). */
   const causedAt: Record<string, number> = {};
+  /** Seeding torrents of the `conditions` daemon: one whose data becomes unreadable, one whose tracker refuses. */
+  let errored: GeneratedTorrent;
+  let unreachable: GeneratedTorrent & { readonly tracker: string };
+
+  /** Adds a complete torrent (its data written first) to the `conditions` daemon: it seeds. */
+  const seed = async (torrent: GeneratedTorrent) => {
+    await writeTorrentData(torrent, world.daemon(WORLD_DAEMONS.conditions).dataDir);
+    await addTorrent(world.conditionsClient, torrent);
+  };
+  const erroredFile = () => join(world.daemon(WORLD_DAEMONS.conditions).dataDir, errored.name);
+  /** Polls a `conditions` torrent's state until `accept` holds; throws naming the last state. */
+  const waitForState = async (hash: string, accept: (state: string) => boolean) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { state } = await world.conditionsClient.call(requests.core.getTorrentStatus(hash, ['state']));
+      if (accept(String(state))) return String(state);
+      if (Date.now() > deadline) throw new Error(`torrent ${hash} still ${String(state)} after 30 s`);
+      await sleep(200);
+    }
+  };
 
   const runbook = (alert: string) => `docs/alerts.md#${alert.toLowerCase()}`;
   /** Every label a notified alert of this exporter carries: the rule's, the series' and the target's. */
@@ -87,6 +111,14 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
     );
     world = await startMonitoringWorld();
     instance = `127.0.0.1:${world.exporter.port}`;
+    errored = makeTorrent({ name: 'errored.bin', length: 64 * 1024 });
+    const refused = await refusedAnnounceUrl();
+    unreachable = {
+      ...makeTorrent({ name: 'unreachable.bin', length: 64 * 1024, announce: refused }),
+      tracker: new URL(refused).hostname,
+    };
+    await seed(errored);
+    await seed(unreachable);
     prometheus = await startPrometheus(prometheusConfig(instance, alertmanager.port), undefined, {
       'deluge-alerts.yaml': shortenForDurations(RULES, FOR_DIVISOR),
     });
@@ -94,8 +126,10 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
     await queryUntil(prometheus, 'deluge_up == 1', (result) => result.length === world.daemons.size, 30_000);
     const disk = `deluge_free_space_bytes{path="${world.smallDisk.path}"}`;
     await queryUntil(prometheus, disk, (result) => (result[0]?.value ?? 0) >= world.stalled.sizeBytes, 30_000);
-    // ...then the conditions start together: a daemon dies, the disk fills (stalling and the
-    // tracker's answers take their course on their own).
+    await waitForState(errored.infoHash, (state) => state === 'Seeding');
+    // ...then the conditions start together: a daemon dies, the disk fills, a move-completed path is
+    // missing, a seeding torrent's data becomes unreadable (stalling and the trackers' answers take
+    // their course on their own).
     causedAt.down = Date.now();
     await world.daemon(WORLD_DAEMONS.spare).kill();
     causedAt.full = Date.now();
@@ -104,6 +138,10 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
     await world.conditionsClient.call(
       requests.core.setConfig({ move_completed: true, move_completed_path: missingPath() }),
     );
+    causedAt.errored = Date.now();
+    await rm(erroredFile());
+    await mkdir(erroredFile());
+    await world.conditionsClient.call(requests.core.forceRecheck([errored.infoHash]));
   }, 120_000);
 
   afterAll(async () => {
@@ -139,6 +177,28 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
     const restartedAt = Date.now();
     await world.daemon(WORLD_DAEMONS.spare).restart();
     await resolvedAfter(firing, restartedAt);
+  });
+
+  it('DelugeSessionPaused arrives for the restarted daemon once its session is paused, and resolves once resumed', async () => {
+    const spare = await connectClient(world.daemon(WORLD_DAEMONS.spare));
+    try {
+      const pausedAt = Date.now();
+      await spare.call(requests.core.pauseSession());
+      const firing = await arrival('firing', 'DelugeSessionPaused', { daemon: WORLD_DAEMONS.spare });
+      expect(firing.labels).toEqual(expectedLabels('DelugeSessionPaused', 'warning', { daemon: WORLD_DAEMONS.spare }));
+      expect(firing.annotations).toEqual({
+        summary: 'The Deluge session is paused.',
+        description: `The whole session of Deluge daemon ${WORLD_DAEMONS.spare} has been paused for 30 minutes: no torrent moves any data.`,
+        runbook_url: runbook('DelugeSessionPaused'),
+      });
+      expect(Date.parse(firing.startsAt)).toBeGreaterThanOrEqual(pausedAt - 2_000);
+
+      const resumedAt = Date.now();
+      await spare.call(requests.core.resumeSession());
+      await resolvedAfter(firing, resumedAt);
+    } finally {
+      await spare.close();
+    }
   });
 
   it('DelugeDiskAlmostFull arrives for the filled small disk with its path and free space, and resolves once space is freed', async () => {
@@ -217,5 +277,52 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
     );
     expect(status).toMatchObject({ tracker_status: `Error: ${UNREGISTERED_REASON}`, state: 'Seeding' });
     expect(tracker.announces.some((announce) => announce.infoHash === world.unregistered.hash)).toBe(true);
+  });
+
+  it('DelugeTorrentsErrored arrives for the torrent whose data became unreadable, and resolves once it is restored', async () => {
+    const firing = await arrival('firing', 'DelugeTorrentsErrored', { daemon: WORLD_DAEMONS.conditions });
+    expect(firing.labels).toEqual(
+      expectedLabels('DelugeTorrentsErrored', 'warning', { daemon: WORLD_DAEMONS.conditions, state: 'Error' }),
+    );
+    expect(firing.annotations).toEqual({
+      summary: 'Torrents are in the Error state.',
+      description: `1 torrents on Deluge daemon ${WORLD_DAEMONS.conditions} have been in the Error state for 15 minutes.`,
+      runbook_url: runbook('DelugeTorrentsErrored'),
+    });
+    expect(Date.parse(firing.startsAt)).toBeGreaterThanOrEqual((causedAt.errored ?? 0) - 2_000);
+    const status = await world.conditionsClient.call(
+      requests.core.getTorrentStatus(errored.infoHash, ['state', 'message']),
+    );
+    expect(status).toEqual({ state: 'Error', message: 'Is a directory' });
+
+    // What the runbook says: restore the files, force a re-check, resume.
+    const restoredAt = Date.now();
+    await rm(erroredFile(), { recursive: true });
+    await writeTorrentData(errored, world.daemon(WORLD_DAEMONS.conditions).dataDir);
+    await world.conditionsClient.call(requests.core.forceRecheck([errored.infoHash]));
+    await waitForState(errored.infoHash, (state) => state === 'Paused');
+    await world.conditionsClient.call(requests.core.resumeTorrent([errored.infoHash]));
+    await resolvedAfter(firing, restoredAt);
+    expect(await waitForState(errored.infoHash, (state) => state !== 'Paused')).toBe('Seeding');
+  });
+
+  it('DelugeTrackerUnreachable arrives with the tracker that refuses connections', async () => {
+    const firing = await arrival('firing', 'DelugeTrackerUnreachable', { tracker: unreachable.tracker });
+    expect(firing.labels).toEqual(
+      // The comparison matches on(job, instance, daemon, tracker): those are the labels it keeps.
+      expectedLabels('DelugeTrackerUnreachable', 'warning', {
+        daemon: WORLD_DAEMONS.conditions,
+        tracker: unreachable.tracker,
+      }),
+    );
+    expect(firing.annotations).toEqual({
+      summary: 'A tracker is unreachable for most of its torrents.',
+      description: `Tracker ${unreachable.tracker} has been unreachable (connection refused, timeout, DNS or TLS error) for 1 torrents, most of its torrents on Deluge daemon ${WORLD_DAEMONS.conditions}, for an hour.`,
+      runbook_url: runbook('DelugeTrackerUnreachable'),
+    });
+    const status = await world.conditionsClient.call(
+      requests.core.getTorrentStatus(unreachable.infoHash, ['tracker_status', 'state']),
+    );
+    expect(status).toEqual({ tracker_status: 'Error: Connection refused', state: 'Seeding' });
   });
 });
