@@ -1,10 +1,21 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { DASHBOARDS } from '../../../grafana/generator/dashboards.js';
 import { runPromtool } from '../../support/promtool.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -101,7 +112,10 @@ describe('deploy/compose', () => {
     expect(targets).toContain('/etc/grafana/provisioning/dashboards/deluge.yaml');
     const provider = parseDocument(readFileSync(join(ROOT, 'grafana/provisioning/dashboards.yaml'), 'utf8')).toJS();
     const dashboardsPath = provider.providers[0].options.path as string;
-    expect(targets.some((target) => target.startsWith(`${dashboardsPath}/`))).toBe(true);
+    const dashboards = mountsOf(grafana).find((mount) => mount.target.startsWith(`${dashboardsPath}/`));
+    // The mount brings every generated dashboard (both, so the links between them work).
+    const mounted = readdirSync(resolve(COMPOSE_DIR, dashboards?.source ?? '/nonexistent'));
+    expect(mounted).toEqual(expect.arrayContaining([...DASHBOARDS.keys()]));
     const datasources = parseDocument(readFileSync(join(ROOT, 'grafana/provisioning/datasources.yaml'), 'utf8')).toJS();
     expect(datasources.datasources[0].url).toBe('http://prometheus:9090');
   });

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
+import { DASHBOARDS } from '../../../grafana/generator/dashboards.js';
 import {
   ALERT_RULES_PATH,
   AlertRulesFormatError,
@@ -218,7 +219,7 @@ describe('deploy/k8s, as kustomize renders it', () => {
 
   it('has the dashboards ConfigMap generated from grafana/dashboards, labelled for the Grafana sidecar', () => {
     const dashboards = readDashboards(ROOT);
-    expect(dashboards.size).toBeGreaterThan(0);
+    expect([...dashboards.keys()].sort()).toEqual([...DASHBOARDS.keys()].sort());
     expect(readFileSync(join(ROOT, DASHBOARDS_CONFIGMAP_PATH), 'utf8')).toBe(renderDashboardsConfigMap(dashboards));
     const configMap = named(single, 'deluge-exporter-dashboards');
     expect(configMap.metadata.labels).toMatchObject(GRAFANA_DASHBOARD_LABEL);
