@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,17 +18,29 @@ import { refusedAnnounceUrl, stopAllTrackers } from '../harness/tracker.js';
 import { shortenForDurations } from '../support/alert-rules.js';
 import { type AlertWebhook, type NotifiedAlert, startAlertWebhook } from '../support/alert-webhook.js';
 import { type AlertmanagerHandle, startAlertmanager, webhookAlertmanagerConfig } from '../support/alertmanager.js';
-import { stopAllExporters } from '../support/exporter-process.js';
+import { startExporter, stopAllExporters } from '../support/exporter-process.js';
 import { type PrometheusHandle, queryUntil, startPrometheus } from '../support/prometheus.js';
 
 const RULES = readFileSync(new URL('../../grafana/alerts/deluge-alerts.yaml', import.meta.url), 'utf8');
-/** docs/alerts.md: every `for:` divided by 360 (1h -> 10s, 30m -> 5s, 5m -> 833ms). */
-const FOR_DIVISOR = 360;
+/** docs/alerts.md: every `for:` divided by 360, at most 10 s (6h and 1h -> 10s, 30m -> 5s, 5m -> 833ms). */
+const FOR_SHORTENING = { divisor: 360, atMostMs: 10_000 };
 const MiB = 1024 * 1024;
 /** What the filled small disk keeps free: less than the stalled torrent still needs there. */
 const LEFT_FREE = 4 * MiB;
 /** Bounds for one alert to fire or resolve on a loaded machine; typical times are a few seconds. */
 const ARRIVAL_MS = 90_000;
+
+/** The exporter's name for the `conditions` daemon reached through a level-5 (normal, not admin) account. */
+const LIMITED = 'limited';
+
+/** A daemon entry of the exporter's config file. */
+interface ExporterDaemonEntry {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password: string;
+}
 
 /** Scrapes the exporter and evaluates rules every second, sending alerts to `alertmanagerPort`. */
 function prometheusConfig(exporterAddress: string, alertmanagerPort: number): string {
@@ -58,6 +70,26 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
   const seed = async (torrent: GeneratedTorrent) => {
     await writeTorrentData(torrent, world.daemon(WORLD_DAEMONS.conditions).dataDir);
     await addTorrent(world.conditionsClient, torrent);
+  };
+  /** Edits the exporter's config file (JSON, as exporterConfigYaml writes it) and reloads it with SIGHUP. */
+  const reloadExporterConfig = (edit: (daemons: ExporterDaemonEntry[]) => ExporterDaemonEntry[]) => {
+    const path = world.exporter.configPath ?? '';
+    const config = JSON.parse(readFileSync(path, 'utf8')) as { daemons: ExporterDaemonEntry[] };
+    writeFileSync(path, JSON.stringify({ ...config, daemons: edit(config.daemons) }));
+    process.kill(world.exporter.pid ?? 0, 'SIGHUP');
+  };
+  /** An exporter entry `limited` for the `conditions` daemon, logging in with its account of `level`. */
+  const limitedEntry = (level: number): ExporterDaemonEntry => {
+    const daemon = world.daemon(WORLD_DAEMONS.conditions);
+    const account = daemon.accounts.find((candidate) => candidate.level === level);
+    if (account === undefined) throw new Error(`the conditions daemon has no level-${level} account`);
+    return {
+      name: LIMITED,
+      host: daemon.host,
+      port: daemon.port,
+      username: account.username,
+      password: account.password,
+    };
   };
   const erroredFile = () => join(world.daemon(WORLD_DAEMONS.conditions).dataDir, errored.name);
   /** Polls a `conditions` torrent's state until `accept` holds; throws naming the last state. */
@@ -120,7 +152,7 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
     await seed(errored);
     await seed(unreachable);
     prometheus = await startPrometheus(prometheusConfig(instance, alertmanager.port), undefined, {
-      'deluge-alerts.yaml': shortenForDurations(RULES, FOR_DIVISOR),
+      'deluge-alerts.yaml': shortenForDurations(RULES, FOR_SHORTENING),
     });
     // Prometheus has seen every daemon up and the small disk with room for the stalled torrent...
     await queryUntil(prometheus, 'deluge_up == 1', (result) => result.length === world.daemons.size, 30_000);
@@ -142,6 +174,8 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
     await rm(erroredFile());
     await mkdir(erroredFile());
     await world.conditionsClient.call(requests.core.forceRecheck([errored.infoHash]));
+    causedAt.notAdmin = Date.now();
+    reloadExporterConfig((daemons) => [...daemons, limitedEntry(5)]);
   }, 120_000);
 
   afterAll(async () => {
@@ -324,5 +358,62 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
       requests.core.getTorrentStatus(unreachable.infoHash, ['tracker_status', 'state']),
     );
     expect(status).toEqual({ tracker_status: 'Error: Connection refused', state: 'Seeding' });
+  });
+
+  it('DelugeNotAdmin arrives once the exporter logs in with a level-5 account, and resolves once it uses an admin one', async () => {
+    const firing = await arrival('firing', 'DelugeNotAdmin', { daemon: LIMITED });
+    expect(firing.labels).toEqual(expectedLabels('DelugeNotAdmin', 'info', { daemon: LIMITED }));
+    expect(firing.annotations).toEqual({
+      summary: "The exporter's Deluge account is not admin, so counts may be incomplete.",
+      description: `The exporter logs in to Deluge daemon ${LIMITED} with auth level 5 (admin is 10): Deluge hides other users' torrents from it.`,
+      runbook_url: runbook('DelugeNotAdmin'),
+    });
+    expect(Date.parse(firing.startsAt)).toBeGreaterThanOrEqual((causedAt.notAdmin ?? 0) - 2_000);
+
+    const adminAt = Date.now();
+    reloadExporterConfig((daemons) => daemons.map((entry) => (entry.name === LIMITED ? limitedEntry(10) : entry)));
+    await resolvedAfter(firing, adminAt);
+  });
+
+  it('DelugeNoIncomingConnections arrives for the daemon with active torrents that nobody connects to from outside, not for the idle one', async () => {
+    const firing = await arrival('firing', 'DelugeNoIncomingConnections', { daemon: WORLD_DAEMONS.conditions });
+    expect(firing.labels).toEqual(
+      expectedLabels('DelugeNoIncomingConnections', 'warning', { daemon: WORLD_DAEMONS.conditions }),
+    );
+    expect(firing.annotations).toEqual({
+      summary: 'Deluge receives no incoming peer connections.',
+      description: `Deluge daemon ${WORLD_DAEMONS.conditions} has had active torrents but no incoming peer connection for 6 hours: its listen port is probably not reachable.`,
+      runbook_url: runbook('DelugeNoIncomingConnections'),
+    });
+    // `spare` has no incoming connection either, but no torrent: the alert never even pends for it.
+    expect(await prometheus.query('deluge_session_has_incoming_connections{daemon="spare"}')).toMatchObject([
+      { value: 0 },
+    ]);
+    expect(
+      await prometheus.query('count_over_time(ALERTS{alertname="DelugeNoIncomingConnections", daemon="spare"}[5m])'),
+    ).toEqual([]);
+  });
+
+  // Last: without the exporter every other alert's series go stale.
+  it('DelugeExporterDown arrives once the exporter stops, and resolves once it serves again on its address', async () => {
+    const configYaml = readFileSync(world.exporter.configPath ?? '', 'utf8');
+    const stoppedAt = Date.now();
+    await world.exporter.stop();
+    const firing = await arrival('firing', 'DelugeExporterDown', { instance });
+    expect(firing.labels).toEqual(expectedLabels('DelugeExporterDown', 'critical', {}));
+    expect(firing.annotations).toEqual({
+      summary: 'The Deluge exporter is down or not scraped.',
+      description: `Prometheus has had no successful scrape of job="deluge-exporter" at ${instance} for 5 minutes: no Deluge daemon is monitored.`,
+      runbook_url: runbook('DelugeExporterDown'),
+    });
+    expect(Date.parse(firing.startsAt)).toBeGreaterThanOrEqual(stoppedAt - 2_000);
+
+    const startedAt = Date.now();
+    await startExporter({
+      configYaml,
+      noDefaultFlags: true,
+      args: ['--web.listen-address', instance, '--log.level', 'info'],
+    });
+    await resolvedAfter(firing, startedAt);
   });
 });

@@ -36,19 +36,29 @@ export function formatDuration(ms: number): string {
 /** A rule's `for:` line: the indented key and its value, up to the end of the line. */
 const FOR_LINE = /^( +for: )(.*)$/gm;
 
+/** How {@link shortenForDurations} shortens: divide by `divisor`, then cap at `atMostMs`. */
+export interface ForShortening {
+  readonly divisor: number;
+  readonly atMostMs: number;
+}
+
 /**
- * `rulesText` with every rule's `for:` divided by `divisor` (rounded to whole milliseconds, at least 1):
- * with 360, 1h becomes 10s and 5m 833ms. Only the durations on `for:` lines change.
+ * `rulesText` with every rule's `for:` divided by `divisor` and capped at `atMostMs` (rounded to
+ * whole milliseconds, at least 1): with 360 and 10 s, 1h becomes 10s, 5m 833ms and 6h 10s. Only the
+ * durations on `for:` lines change.
  *
- * @throws RuleRewriteError naming a `for:` value that is not a duration, or a divisor that is not > 0
+ * @throws RuleRewriteError naming a `for:` value that is not a duration, or a divisor or cap that is not > 0
  */
-export function shortenForDurations(rulesText: string, divisor: number): string {
-  if (!Number.isFinite(divisor) || divisor <= 0) {
-    throw new RuleRewriteError(`the divisor must be a number > 0, got ${divisor}`);
+export function shortenForDurations(rulesText: string, { divisor, atMostMs }: ForShortening): string {
+  for (const [name, value] of [
+    ['divisor', divisor],
+    ['cap', atMostMs],
+  ] as const) {
+    if (!Number.isFinite(value) || value <= 0)
+      throw new RuleRewriteError(`the ${name} must be a number > 0, got ${value}`);
   }
-  return rulesText.replace(
-    FOR_LINE,
-    (_line, key: string, duration: string) =>
-      `${key}${formatDuration(Math.max(1, Math.round(durationMs(duration) / divisor)))}`,
-  );
+  return rulesText.replace(FOR_LINE, (_line, key: string, duration: string) => {
+    const shortened = Math.min(atMostMs, Math.max(1, Math.round(durationMs(duration) / divisor)));
+    return `${key}${formatDuration(shortened)}`;
+  });
 }

@@ -18,20 +18,23 @@ const rulesOf = (text: string): Rule[] =>
   (parse(text) as { groups: { rules: Rule[] }[] }).groups.flatMap((group) => group.rules);
 
 describe('shortenForDurations on the shipped rules', () => {
-  const shortened = shortenForDurations(shipped, 360);
+  const shortened = shortenForDurations(shipped, { divisor: 360, atMostMs: 10_000 });
 
-  it('divides every rule for: by the factor', () => {
+  it('divides every rule for: by the divisor, at most the cap', () => {
     const before = rulesOf(shipped);
     const after = rulesOf(shortened);
     expect(before.every((rule) => rule.for !== undefined)).toBe(true);
     expect(after.map((rule) => [rule.alert, rule.for])).toEqual(
-      before.map((rule) => [rule.alert, formatDuration(Math.round(durationMs(rule.for ?? '') / 360))]),
+      before.map((rule) => [
+        rule.alert,
+        formatDuration(Math.min(10_000, Math.round(durationMs(rule.for ?? '') / 360))),
+      ]),
     );
     expect(Object.fromEntries(after.map((rule) => [rule.alert, rule.for]))).toMatchObject({
       DelugeDown: '833ms',
       DelugeDiskAlmostFull: '5s',
       DelugeTorrentsStalled: '10s',
-      DelugeNoIncomingConnections: '60s',
+      DelugeNoIncomingConnections: '10s',
     });
   });
 
@@ -67,12 +70,18 @@ describe('durations', () => {
   });
 
   it('rejects a for: that is not a duration, naming it', () => {
-    expect(() => shortenForDurations('      - alert: A\n        for: 5 minutes\n', 2)).toThrow('"5 minutes"');
-    expect(() => shortenForDurations('      - alert: A\n        for: 5min\n', 2)).toThrow(RuleRewriteError);
-    expect(() => shortenForDurations('      - alert: A\n        for: 5min\n', 2)).toThrow('"5min"');
+    const rewrite = (text: string) => () => shortenForDurations(text, { divisor: 2, atMostMs: 1000 });
+    expect(rewrite('      - alert: A\n        for: 5 minutes\n')).toThrow('"5 minutes"');
+    expect(rewrite('      - alert: A\n        for: 5min\n')).toThrow(RuleRewriteError);
+    expect(rewrite('      - alert: A\n        for: 5min\n')).toThrow('"5min"');
   });
 
-  it('rejects a divisor that is not > 0', () => {
-    expect(() => shortenForDurations(shipped, 0)).toThrow('got 0');
+  it('rejects a divisor or a cap that is not > 0', () => {
+    expect(() => shortenForDurations(shipped, { divisor: 0, atMostMs: 1000 })).toThrow(
+      'divisor must be a number > 0, got 0',
+    );
+    expect(() => shortenForDurations(shipped, { divisor: 2, atMostMs: -1 })).toThrow(
+      'cap must be a number > 0, got -1',
+    );
   });
 });
