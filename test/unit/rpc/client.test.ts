@@ -254,7 +254,7 @@ describe('DelugeClient: failures and reconnects', () => {
     expect(server.sessions).toHaveLength(1);
   });
 
-  it('fails with DelugeConnectionError naming host:port when the port is refused, after bounded retries', async () => {
+  it('fails with DelugeConnectionError naming host:port when the port is refused', async () => {
     const gone = await startFakeDaemon();
     const { port } = gone;
     await gone.close();
@@ -264,6 +264,17 @@ describe('DelugeClient: failures and reconnects', () => {
     expect(error).toBeInstanceOf(DelugeConnectionError);
     expect(error.message).toContain(`127.0.0.1:${port}`);
     expect(errors).toEqual(['core.echo:connection']);
+  });
+
+  it('retries a dropped connection 3 times (4 connections, each asking daemon.info), then fails with DelugeConnectionError', async () => {
+    const server = await daemon();
+    server.setFault('daemon.info', { kind: 'drop' });
+    const rpc = client(server.port);
+    const error = await rejectionOf<DelugeRpcError>(rpc.call(echo('x')));
+    expect(error).toBeInstanceOf(DelugeConnectionError);
+    expect(error.message).toContain(`127.0.0.1:${server.port}`);
+    expect(server.connections).toBe(4);
+    expect(methodsOf(server)).toEqual([['daemon.info'], ['daemon.info'], ['daemon.info'], ['daemon.info']]);
   });
 
   it('does not retry a certificate pin mismatch', async () => {
