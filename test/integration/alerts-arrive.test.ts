@@ -28,7 +28,7 @@ const MiB = 1024 * 1024;
 /** What the filled small disk keeps free: less than the stalled torrent still needs there. */
 const LEFT_FREE = 4 * MiB;
 /** Bounds for one alert to fire or resolve on a loaded machine; typical times are a few seconds. */
-const ARRIVAL_MS = 90_000;
+const ARRIVAL_MS = 60_000;
 
 /** The exporter's name for the `conditions` daemon reached through a level-5 (normal, not admin) account. */
 const LIMITED = 'limited';
@@ -52,7 +52,10 @@ function prometheusConfig(exporterAddress: string, alertmanagerPort: number): st
   });
 }
 
-describe('alerts from real conditions on real daemons arrive at an Alertmanager webhook', () => {
+// A test waits for a firing and a resolved notification, each bounded by ARRIVAL_MS.
+describe('alerts from real conditions on real daemons arrive at an Alertmanager webhook', {
+  timeout: 2 * ARRIVAL_MS + 30_000,
+}, () => {
   let webhook: AlertWebhook;
   let alertmanager: AlertmanagerHandle;
   let world: MonitoringWorld;
@@ -71,12 +74,18 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
     await writeTorrentData(torrent, world.daemon(WORLD_DAEMONS.conditions).dataDir);
     await addTorrent(world.conditionsClient, torrent);
   };
+  /** The exporter's config file as it is now. */
+  const exporterConfigText = () => {
+    if (world.exporter.configPath === undefined) throw new Error('the exporter has no config file');
+    return readFileSync(world.exporter.configPath, 'utf8');
+  };
   /** Edits the exporter's config file (JSON, as exporterConfigYaml writes it) and reloads it with SIGHUP. */
   const reloadExporterConfig = (edit: (daemons: ExporterDaemonEntry[]) => ExporterDaemonEntry[]) => {
-    const path = world.exporter.configPath ?? '';
-    const config = JSON.parse(readFileSync(path, 'utf8')) as { daemons: ExporterDaemonEntry[] };
-    writeFileSync(path, JSON.stringify({ ...config, daemons: edit(config.daemons) }));
-    process.kill(world.exporter.pid ?? 0, 'SIGHUP');
+    const { configPath, pid } = world.exporter;
+    if (configPath === undefined || pid === undefined) throw new Error('the exporter has no config file or no process');
+    const config = JSON.parse(exporterConfigText()) as { daemons: ExporterDaemonEntry[] };
+    writeFileSync(configPath, JSON.stringify({ ...config, daemons: edit(config.daemons) }));
+    process.kill(pid, 'SIGHUP');
   };
   /** An exporter entry `limited` for the `conditions` daemon, logging in with its account of `level`. */
   const limitedEntry = (level: number): ExporterDaemonEntry => {
@@ -396,7 +405,7 @@ describe('alerts from real conditions on real daemons arrive at an Alertmanager 
 
   // Last: without the exporter every other alert's series go stale.
   it('DelugeExporterDown arrives once the exporter stops, and resolves once it serves again on its address', async () => {
-    const configYaml = readFileSync(world.exporter.configPath ?? '', 'utf8');
+    const configYaml = exporterConfigText();
     const stoppedAt = Date.now();
     await world.exporter.stop();
     const firing = await arrival('firing', 'DelugeExporterDown', { instance });
