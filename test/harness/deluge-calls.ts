@@ -30,3 +30,9 @@ export async function addTorrent(
   }
   return id;
 }
+
+/** Each account's auth level as the daemon itself reports it (`core.get_known_accounts`, needs an admin). */
+export async function knownAccountLevels(rpc: DelugeRpc): Promise<Record<string, number>> {
+  const accounts = await rpc.call(requests.core.getKnownAccounts());
+  return Object.fromEntries(accounts.map((account) => [account.username, account.authlevel_int]));
+}

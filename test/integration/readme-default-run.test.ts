@@ -8,7 +8,7 @@ import { MEMORY_DEFAULTS } from '../../src/cli/memory-defaults.js';
 import { requests } from '../../src/rpc/api.js';
 import { connectClient } from '../harness/clients.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
-import { addTorrent } from '../harness/deluge-calls.js';
+import { addTorrent, knownAccountLevels } from '../harness/deluge-calls.js';
 import { makeTorrent } from '../harness/torrent.js';
 import { REPO_ROOT, scrape } from '../support/exporter-process.js';
 import { sampleValue } from '../support/exposition.js';
@@ -71,8 +71,9 @@ describe('the README quick start: no config, a local deluged with its default au
   beforeAll(async () => {
     daemon = await startDaemon({
       port: DEFAULT_PORT,
+      // First in the auth file and at another level: the exporter's login level says which one it used.
       accounts: [
-        { username: 'admin', password: randomBytes(12).toString('hex'), level: 10 },
+        { username: 'user5', password: randomBytes(12).toString('hex'), level: 5 },
         { username: 'localclient', password: randomBytes(20).toString('hex'), level: 10 },
       ],
     });
@@ -97,10 +98,15 @@ describe('the README quick start: no config, a local deluged with its default au
     const { status, exposition } = await scrape(`http://127.0.0.1:${EXPORTER_PORT}/metrics`);
     expect(status).toBe(200);
     expect(sampleValue(exposition, 'deluge_up', { daemon: DEFAULT_DAEMON_NAME })).toBe(1);
-    expect(sampleValue(exposition, 'deluge_login_auth_level', { daemon: DEFAULT_DAEMON_NAME })).toBe(10);
 
     const client = await connectClient(daemon);
     try {
+      // The level the daemon answered the exporter's login with is localclient's, not the other account's.
+      const levels = await knownAccountLevels(client);
+      expect(levels).toMatchObject({ user5: 5, localclient: 10 });
+      expect(sampleValue(exposition, 'deluge_login_auth_level', { daemon: DEFAULT_DAEMON_NAME })).toBe(
+        levels.localclient,
+      );
       const torrents = await client.call(requests.core.getTorrentsStatus({}, ['state', 'total_wanted']));
       const paused = Object.values(torrents).filter((status) => status.state === 'Paused').length;
       expect(paused).toBe(1);

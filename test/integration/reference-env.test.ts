@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectClient } from '../harness/clients.js';
 import { startDaemon, stopAllDaemons } from '../harness/daemon.js';
+import { knownAccountLevels } from '../harness/deluge-calls.js';
 import { findFreePort } from '../harness/ports.js';
 import { startExporter, stopAllExporters } from '../support/exporter-process.js';
 import { findSamples } from '../support/exposition.js';
@@ -43,9 +45,10 @@ describe('drop-in for tobbez/deluge_exporter: its environment, no flags, no conf
     const daemon = await startDaemon({
       port,
       coreConfig: { daemon_port: port },
+      // First in the auth file and at another level: the exporter's login level says which one it used.
       accounts: [
+        { username: 'user5', password: 'user5-Secret-7', level: 5 },
         { username: 'localclient', password: 'lc-Secret-7', level: 10 },
-        { username: 'admin', password: 'admin-Secret-7', level: 10 },
       ],
     });
     const exporter = await startExporter({
@@ -60,6 +63,16 @@ describe('drop-in for tobbez/deluge_exporter: its environment, no flags, no conf
     expect(
       findSamples(result.exposition, 'deluge_up', { daemon: `127.0.0.1:${port}` }).map((sample) => sample.value),
     ).toEqual([1]);
+    const client = await connectClient(daemon);
+    try {
+      const levels = await knownAccountLevels(client);
+      expect(levels).toMatchObject({ user5: 5, localclient: 10 });
+      expect(
+        findSamples(result.exposition, 'deluge_login_auth_level', { daemon: `127.0.0.1:${port}` }).map((s) => s.value),
+      ).toEqual([levels.localclient]);
+    } finally {
+      await client.close();
+    }
     expect(exporter.output()).not.toContain('lc-Secret-7');
   });
 });
