@@ -87,6 +87,19 @@ export function freeSpace(answers: ReadonlyMap<string, Settled<unknown>>, daemon
   };
 }
 
+/** `deluge_download_location_info{path}`: where new torrents are saved; no sample when the config call failed. */
+export function downloadLocation(answers: Answers, daemon: string): SampleFamily {
+  const configAnswer = answerOf(answers, 'config', 'core.get_config_values');
+  const path = configAnswer.ok ? asString(asRecord(configAnswer.value)?.download_location) : undefined;
+  return {
+    name: 'deluge_download_location_info',
+    type: 'gauge',
+    help: 'The directory new torrents are saved in, value 1 (core.get_config_values download_location).',
+    labelNames: ['daemon', 'path'],
+    samples: path === undefined || path === '' ? [] : [{ labels: { daemon, path }, value: 1 }],
+  };
+}
+
 /**
  * The directories to export: those the answers name; when the config or the torrent list is missing
  * (its call failed), the picture is partial, so the paths known so far come first. Always at most
@@ -145,6 +158,6 @@ export const diskCollector: Collector<DiskState> = {
       all.map((path) => [path, answerOf(answers, `${FREE_SPACE_PREFIX}${path}`, `${METHOD}(${path})`)]),
     );
     const { family, problems } = freeSpace(free, daemon);
-    return { families: [family], problems, state: { knownPaths: daemonPaths } };
+    return { families: [family, downloadLocation(answers, daemon)], problems, state: { knownPaths: daemonPaths } };
   },
 };

@@ -97,6 +97,7 @@ const VALUE_FAMILIES: readonly ValueFamily[] = [
 const INFO_FAMILY: PerTorrentFamily = 'info';
 const INFO_KEYS: readonly string[] = ['name', 'state', 'label', 'tracker_host'];
 const TRACKER_ERROR_FAMILY: PerTorrentFamily = 'tracker_error_info';
+const SAVE_PATH_FAMILY: PerTorrentFamily = 'save_path_info';
 const HASH_LABELS: readonly string[] = ['daemon', 'hash'];
 
 function isSelected(config: PerTorrentConfig, familyName: string): boolean {
@@ -109,6 +110,7 @@ export function perTorrentKeys(config: PerTorrentConfig): string[] {
   const keys = new Set<string>();
   if (isSelected(config, INFO_FAMILY)) for (const key of INFO_KEYS) keys.add(key);
   if (isSelected(config, TRACKER_ERROR_FAMILY)) keys.add('tracker_status');
+  if (isSelected(config, SAVE_PATH_FAMILY)) keys.add('download_location');
   for (const family of VALUE_FAMILIES) {
     if (isSelected(config, family.family)) for (const key of family.keys) keys.add(key);
   }
@@ -133,17 +135,22 @@ export function filterTorrents(torrents: readonly TorrentEntry[], config: PerTor
   return unfiltered ? torrents : torrents.filter((torrent) => matchesFilters(torrent.status, config));
 }
 
-/** The torrents that get per-torrent series, and whether there are none because of the cap or the switch. */
+/**
+ * The torrents that get per-torrent series, whether there are none because of the cap or the switch,
+ * and how many torrents the filters leave out (0 while per-torrent series are off).
+ */
 export interface PerTorrentSelection {
   readonly selected: readonly TorrentEntry[];
   readonly capped: boolean;
+  readonly filteredOut: number;
 }
 
 /** Applies the filters and the cap of `config` to `torrents`. */
 export function selectPerTorrent(torrents: readonly TorrentEntry[], config: PerTorrentConfig): PerTorrentSelection {
   const selected = config.enabled ? filterTorrents(torrents, config) : [];
   const capped = !config.enabled || selected.length > config.maxTorrents;
-  return { selected: capped ? [] : selected, capped };
+  const filteredOut = config.enabled ? torrents.length - selected.length : 0;
+  return { selected: capped ? [] : selected, capped, filteredOut };
 }
 
 /** A column family of `deluge_torrent_*` over `series`. */
@@ -159,12 +166,13 @@ function torrentFamily(
 }
 
 /**
- * The per-torrent families and `deluge_torrent_series_capped` of a selection: series exist only when
- * per-torrent series are on and the filtered torrents do not exceed the cap; otherwise capped is 1.
- * Per-torrent families are columns over one `{daemon, hash}` series list (no sample objects).
+ * The per-torrent families, `deluge_torrent_series_capped` and `deluge_torrent_series_filtered_out`
+ * of a selection: series exist only when per-torrent series are on and the filtered torrents do not
+ * exceed the cap; otherwise capped is 1. Per-torrent families are columns over one `{daemon, hash}`
+ * series list (no sample objects).
  */
 export function perTorrentFamilies(
-  { selected, capped }: PerTorrentSelection,
+  { selected, capped, filteredOut }: PerTorrentSelection,
   daemon: string,
   config: PerTorrentConfig,
   scrapeTimeSeconds: number,
@@ -176,7 +184,14 @@ export function perTorrentFamilies(
     labelNames: ['daemon'],
     samples: [{ labels: { daemon }, value: capped ? 1 : 0 }],
   };
-  if (capped) return [cappedFamily];
+  const filteredOutFamily: SampleFamily = {
+    name: 'deluge_torrent_series_filtered_out',
+    type: 'gauge',
+    help: 'Torrents the per-torrent state, label and tracker filters leave without series (0 with no filter or per-torrent series off).',
+    labelNames: ['daemon'],
+    samples: [{ labels: { daemon }, value: filteredOut }],
+  };
+  if (capped) return [cappedFamily, filteredOutFamily];
   const families: MetricFamily[] = [];
   if (isSelected(config, INFO_FAMILY)) families.push(infoFamily(selected, daemon));
   const series: Labels[] = selected.map((torrent) => ({ daemon, hash: torrent.hash }));
@@ -189,7 +204,8 @@ export function perTorrentFamilies(
     families.push(torrentFamily(family.family, family.type, family.help, HASH_LABELS, series, values));
   }
   if (isSelected(config, TRACKER_ERROR_FAMILY)) families.push(trackerErrorInfoFamily(selected, daemon));
-  families.push(cappedFamily);
+  if (isSelected(config, SAVE_PATH_FAMILY)) families.push(savePathInfoFamily(selected, daemon));
+  families.push(cappedFamily, filteredOutFamily);
   return families;
 }
 
@@ -205,6 +221,23 @@ function trackerErrorInfoFamily(torrents: readonly TorrentEntry[], daemon: strin
     'gauge',
     `Tracker error of the torrent, value 1: kind (unregistered, unauthorized, unreachable, other) and the tracker's message without "Error: ", at most ${MAX_TRACKER_MESSAGE_LENGTH} characters (${METHOD} tracker_status).`,
     ['daemon', 'hash', 'kind', 'message'],
+    series,
+    new Float64Array(series.length).fill(1),
+  );
+}
+
+/** `deluge_torrent_save_path_info`: the directory each torrent's data is in (none for a torrent without one). */
+function savePathInfoFamily(torrents: readonly TorrentEntry[], daemon: string): ColumnFamily {
+  const series: Labels[] = [];
+  for (const torrent of torrents) {
+    const path = asString(torrent.status.download_location);
+    if (path !== undefined && path !== '') series.push({ daemon, hash: torrent.hash, path });
+  }
+  return torrentFamily(
+    SAVE_PATH_FAMILY,
+    'gauge',
+    `Directory the torrent's data is saved in, value 1 (${METHOD} download_location).`,
+    ['daemon', 'hash', 'path'],
     series,
     new Float64Array(series.length).fill(1),
   );

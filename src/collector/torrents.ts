@@ -105,8 +105,6 @@ function readAnswer<T>(answers: Answers, name: string, read: (answer: unknown) =
   }
 }
 
-const CAPPED: PerTorrentSelection = { selected: [], capped: true };
-
 /**
  * The `deluge_torrents*` aggregates and the per-torrent series (`deluge_torrent_*`, capped) from one
  * `core.get_torrents_status`. Required. While over the cap it asks only for the aggregate keys; when
@@ -136,7 +134,11 @@ export const torrentsCollector: Collector<TorrentsState> = {
     const { skipped, torrentCount } = first.value;
     const facts = { torrentCount };
     const overCap = first.value.perTorrentMatches > config.perTorrent.maxTorrents;
-    let selection = CAPPED;
+    let selection: PerTorrentSelection = {
+      selected: [],
+      capped: true,
+      filteredOut: config.perTorrent.enabled ? torrentCount - first.value.perTorrentMatches : 0,
+    };
     if (answers.has('full') || (!aggregatesOnly(config, state) && !overCap)) {
       const full = readAnswer(answers, answers.has('full') ? 'full' : 'torrents', parseTorrents);
       if (!full.ok) return { ...failed(state, METHOD, full.error), skipped, facts };

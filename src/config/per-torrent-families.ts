@@ -24,6 +24,7 @@ export const PER_TORRENT_FAMILIES = [
   'active_seconds_total',
   'seeding_seconds_total',
   'tracker_error_info',
+  'save_path_info',
 ] as const;
 
 /** One per-torrent family name. */

@@ -55,7 +55,9 @@ describe('the per-torrent cap against a real daemon', () => {
   it('brings per-torrent series back in the first scrape after the count drops under the cap', async () => {
     const removed = ids.pop() ?? '';
     await client.call(requests.core.removeTorrent(removed, true));
-    const remaining = await client.call(requests.core.getTorrentsStatus({}, ['name', 'total_wanted']));
+    const remaining = await client.call(
+      requests.core.getTorrentsStatus({}, ['name', 'total_wanted', 'download_location']),
+    );
     expect(Object.keys(remaining)).toEqual([ids[0]]);
     const [hash, status] = Object.entries(remaining)[0] ?? ['', {}];
     const name = status.name ?? '';
@@ -64,5 +66,24 @@ describe('the per-torrent cap against a real daemon', () => {
     expect(sampleValue(exposition, 'deluge_torrent_series_capped', { daemon: DAEMON })).toBe(0);
     expect(sampleValue(exposition, 'deluge_torrent_info', { daemon: DAEMON, hash, name })).toBe(1);
     expect(sampleValue(exposition, 'deluge_torrent_wanted_bytes', { daemon: DAEMON, hash })).toBe(status.total_wanted);
+    const path = String(status.download_location);
+    expect(path).toBe(daemon.dataDir);
+    expect(sampleValue(exposition, 'deluge_torrent_save_path_info', { daemon: DAEMON, hash, path })).toBe(1);
+    const { download_location } = await client.call(requests.core.getConfigValues(['download_location']));
+    expect(findSamples(exposition, 'deluge_download_location_info', { daemon: DAEMON })).toEqual([
+      { name: 'deluge_download_location_info', labels: { daemon: DAEMON, path: download_location }, value: 1 },
+    ]);
+    expect(sampleValue(exposition, 'deluge_torrent_series_filtered_out', { daemon: DAEMON })).toBe(0);
+  });
+
+  it('counts the torrents a state filter leaves without series', async () => {
+    const filtering = await startExporter({
+      configYaml: exporterConfigYaml([{ name: DAEMON, daemon }], { per_torrent: { states: ['Seeding'] } }),
+    });
+    const { exposition } = await filtering.scrape('/metrics');
+    const paused = sampleValue(exposition, 'deluge_torrents', { daemon: DAEMON, state: 'Paused' });
+    expect(paused).toBe(ids.length);
+    expect(sampleValue(exposition, 'deluge_torrent_series_filtered_out', { daemon: DAEMON })).toBe(paused);
+    expect(findSamples(exposition, 'deluge_torrent_info', { daemon: DAEMON })).toHaveLength(0);
   });
 });

@@ -102,4 +102,12 @@ describe('diskCollector', () => {
       state = next.collected.state;
     }
   });
+
+  it('names the download location on deluge_download_location_info, none while the config call fails', () => {
+    const run = runCollector(diskCollector, fixture, ctx);
+    const location = findFamily(run.collected.families, 'deluge_download_location_info');
+    expect(location.samples).toEqual([{ labels: { daemon: 'd1', path: config.download_location }, value: 1 }]);
+    const failed = runCollector(diskCollector, fixture, ctx, undefined, new Set(['core.get_config_values']));
+    expect(findFamily(failed.collected.families, 'deluge_download_location_info').samples).toEqual([]);
+  });
 });

@@ -33,9 +33,10 @@ describe('perTorrentFamilies', () => {
   it('exports every configured family, value series labelled only by daemon and hash', () => {
     for (const name of PER_TORRENT_FAMILIES) {
       const family = findFamily(families, `deluge_torrent_${name}`);
-      if (name !== 'info' && name !== 'tracker_error_info') expect(family.labelNames).toEqual(['daemon', 'hash']);
+      if (!name.endsWith('info')) expect(family.labelNames).toEqual(['daemon', 'hash']);
     }
     expect(valuesBy(findFamily(families, 'deluge_torrent_series_capped'))).toEqual({ '': 0 });
+    expect(valuesBy(findFamily(families, 'deluge_torrent_series_filtered_out'))).toEqual({ '': 0 });
   });
 
   it('puts names, states, labels and trackers on deluge_torrent_info', () => {
@@ -121,12 +122,44 @@ describe('perTorrentFamilies', () => {
       'deluge_torrent_tracker_error_info',
     );
     expect(downloading.samples.map((sample) => sample.labels.hash)).toEqual([DEBIAN]);
-    expect(familiesFor({ ...allOn, maxTorrents: 7 }).map((f) => f.name)).toEqual(['deluge_torrent_series_capped']);
+    expect(familiesFor({ ...allOn, maxTorrents: 7 }).map((f) => f.name)).toEqual([
+      'deluge_torrent_series_capped',
+      'deluge_torrent_series_filtered_out',
+    ]);
+  });
+
+  it('counts the torrents the filters leave out, capped or not, and none while switched off', () => {
+    const downloading = { ...allOn, states: ['Downloading'] };
+    const passing = torrents.filter((torrent) => torrent.status.state === 'Downloading').length;
+    expect(passing).toBeGreaterThan(0);
+    for (const config of [downloading, { ...downloading, maxTorrents: passing - 1 }]) {
+      const filteredOut = findFamily(familiesFor(config), 'deluge_torrent_series_filtered_out');
+      expect(valuesBy(filteredOut)).toEqual({ '': torrents.length - passing });
+    }
+    const off = familiesFor({ ...downloading, enabled: false });
+    expect(valuesBy(findFamily(off, 'deluge_torrent_series_filtered_out'))).toEqual({ '': 0 });
+  });
+
+  it("puts each torrent's save path on deluge_torrent_save_path_info", () => {
+    const paths = findFamily(families, 'deluge_torrent_save_path_info');
+    expect(paths.labelNames).toEqual(['daemon', 'hash', 'path']);
+    const expected = Object.fromEntries(
+      torrents.map((torrent) => [torrent.hash, torrent.status.download_location]).filter(([, path]) => path !== ''),
+    );
+    expect(Object.keys(expected).length).toBeGreaterThan(0);
+    expect(Object.fromEntries(paths.samples.map((sample) => [sample.labels.hash, sample.labels.path]))).toEqual(
+      expected,
+    );
+    expect(paths.samples.every((sample) => sample.value === 1)).toBe(true);
   });
 
   it('exports only the selected families', () => {
     const selected = familiesFor({ ...allOn, families: ['ratio'] });
-    expect(selected.map((f) => f.name)).toEqual(['deluge_torrent_ratio', 'deluge_torrent_series_capped']);
+    expect(selected.map((f) => f.name)).toEqual([
+      'deluge_torrent_ratio',
+      'deluge_torrent_series_capped',
+      'deluge_torrent_series_filtered_out',
+    ]);
   });
 
   it('exports no series, only capped 1, above the cap or when switched off', () => {
@@ -135,7 +168,7 @@ describe('perTorrentFamilies', () => {
       { ...allOn, enabled: false },
     ]) {
       const capped = familiesFor(config);
-      expect(capped).toHaveLength(1);
+      expect(capped.map((f) => f.name)).toEqual(['deluge_torrent_series_capped', 'deluge_torrent_series_filtered_out']);
       expect(valuesBy(findFamily(capped, 'deluge_torrent_series_capped'))).toEqual({ '': 1 });
     }
     const atCap = familiesFor({ ...allOn, maxTorrents: 8 });
@@ -154,5 +187,6 @@ describe('perTorrentKeys', () => {
     expect(perTorrentKeys(allOn)).toContain('tracker_host');
     expect(perTorrentKeys(allOn)).toContain('tracker_status');
     expect(perTorrentKeys({ ...allOn, families: ['tracker_error_info'] })).toEqual(['tracker_status']);
+    expect(perTorrentKeys({ ...allOn, families: ['save_path_info'] })).toEqual(['download_location']);
   });
 });

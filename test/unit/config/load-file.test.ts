@@ -34,7 +34,7 @@ const FAMILY_LIST =
   'download_rate_bytes_per_second, upload_rate_bytes_per_second, peers_connected, seeds_connected, swarm_peers, ' +
   'swarm_seeds, eta_seconds, ratio, added_timestamp_seconds, completed_timestamp_seconds, ' +
   'last_seen_complete_timestamp_seconds, last_transfer_timestamp_seconds, active_seconds_total, seeding_seconds_total, ' +
-  'tracker_error_info';
+  'tracker_error_info, save_path_info';
 
 /** Every bad fixture and the exact message after `<file>: `. */
 const BAD_FIXTURES: Record<string, string> = {
