@@ -212,7 +212,7 @@ describe('the image layout, assembled as the Dockerfile does and run against a r
     expect(exporterOutput).not.toContain(daemon.admin.password);
   });
 
-  it("runs with the exporter's own V8 heap defaults", () => {
+  it("runs with the exporter's own V8 defaults, TurboFan off on the image's Node.js", () => {
     const listening = exporterOutput.split('\n').find((line) => line.includes('"msg":"listening"')) ?? '{}';
     expect((JSON.parse(listening) as { heapFlags?: unknown }).heapFlags).toEqual(
       MEMORY_DEFAULTS.map((entry) => entry.flag),

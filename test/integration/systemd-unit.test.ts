@@ -3,7 +3,7 @@ import { chmodSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMORY_DEFAULTS } from '../../src/cli/memory-defaults.js';
+import { memoryFlagsToSet } from '../../src/cli/memory-defaults.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
 import { findFreePort } from '../harness/ports.js';
 import { REPO_ROOT, scrape } from '../support/exporter-process.js';
@@ -65,7 +65,8 @@ describe('the systemd unit’s command and environment against a real deluged', 
       expect(up?.value, output()).toBe(1);
       expect(output()).not.toContain(localclient.password);
       // The exporter's own V8 heap defaults, as the unit starts it.
-      const heapFlags = MEMORY_DEFAULTS.map((entry) => entry.flag);
+      // The defaults for the Node.js that runs it (the one running these tests).
+      const heapFlags = memoryFlagsToSet([], undefined, Number(process.versions.node.split('.')[0]));
       expect(output()).toContain(`"heapFlags":${JSON.stringify(heapFlags)}`);
     } finally {
       child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,10 @@ import { heapFlagsInEffect, MEMORY_DEFAULTS, memoryFlagsToSet, nodeFlags } from 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SPAWN_TIMEOUT_MS = 30_000;
 const OURS = MEMORY_DEFAULTS.map((entry) => entry.flag);
+const GC = ['--semi-space-growth-factor=1', '--heap-growing-percent=50'];
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+/** Our flags on the Node.js running this test: TurboFan goes from 24 on, where V8 compiles with Maglev. */
+const OURS_HERE = NODE_MAJOR >= 24 ? OURS : GC;
 
 describe('V8 memory defaults', () => {
   it('reads flag names from NODE_OPTIONS and the command line, underscores as dashes, values kept', () => {
@@ -17,24 +21,38 @@ describe('V8 memory defaults', () => {
   });
 
   it('sets each default unless the user names a flag that decides the same', () => {
-    expect(OURS).toEqual(['--semi-space-growth-factor=1', '--heap-growing-percent=50']);
-    expect(memoryFlagsToSet([], undefined)).toEqual(OURS);
-    expect(memoryFlagsToSet(['--max-old-space-size=200'], '--inspect')).toEqual(OURS);
-    expect(memoryFlagsToSet(['--heap_growing_percent=30'], '')).toEqual(['--semi-space-growth-factor=1']);
-    expect(memoryFlagsToSet([], '--max_semi_space_size=16')).toEqual(['--heap-growing-percent=50']);
+    expect(OURS).toEqual([...GC, '--no-turbofan']);
+    expect(memoryFlagsToSet([], undefined, 26)).toEqual(OURS);
+    expect(memoryFlagsToSet(['--max-old-space-size=200'], '--inspect', 24)).toEqual(OURS);
+    expect(memoryFlagsToSet(['--heap_growing_percent=30'], '', 26)).toEqual([
+      '--semi-space-growth-factor=1',
+      '--no-turbofan',
+    ]);
+    expect(memoryFlagsToSet([], '--max_semi_space_size=16', 26)).toEqual([
+      '--heap-growing-percent=50',
+      '--no-turbofan',
+    ]);
     for (const young of ['--min-semi-space-size=4', '--semi-space-growth-factor=2', '--max-heap-size=300']) {
-      expect(memoryFlagsToSet([young], undefined)).toEqual(['--heap-growing-percent=50']);
+      expect(memoryFlagsToSet([young], undefined, 26)).toEqual(['--heap-growing-percent=50', '--no-turbofan']);
     }
+    for (const compiler of ['--turbofan', '--max-opt=3', '--no-maglev', '--jitless', '--lite-mode']) {
+      expect(memoryFlagsToSet([compiler], undefined, 26)).toEqual(GC);
+    }
+  });
+
+  it('leaves TurboFan on before Node.js 24, where it is the only optimizing compiler', () => {
+    expect(memoryFlagsToSet([], undefined, 20)).toEqual(GC);
+    expect(memoryFlagsToSet([], undefined, 22)).toEqual(GC);
   });
 
   it("reports the user's heap flags, then ours, and nothing else", () => {
     expect(
       heapFlagsInEffect(
         ['--import', 'tsx', '--max-old-space-size=300'],
-        '--max_semi_space_size=16 --require ./x.cjs',
+        '--max_semi_space_size=16 --require ./x.cjs --maglev',
         OURS,
       ),
-    ).toEqual(['--max-semi-space-size=16', '--max-old-space-size=300', ...OURS]);
+    ).toEqual(['--max-semi-space-size=16', '--maglev', '--max-old-space-size=300', ...OURS]);
   });
 
   it('are set by the CLI entry before it loads the exporter', () => {
@@ -95,17 +113,47 @@ describe('the started CLI', () => {
     timeout: 2 * SPAWN_TIMEOUT_MS,
   }, async () => {
     const ours = await startedHeap([]);
-    expect(ours.heapFlags).toEqual(OURS);
+    expect(ours.heapFlags).toEqual(OURS_HERE);
     expect(ours.newSpaceBytes).toBeLessThanOrEqual(STOPPED_NEW_SPACE_BYTES);
     const users = await startedHeap([], { NODE_OPTIONS: '--max-semi-space-size=16' });
-    expect(users.heapFlags).toEqual(['--max-semi-space-size=16', '--heap-growing-percent=50']);
+    expect(users.heapFlags).toEqual(['--max-semi-space-size=16', ...OURS_HERE.slice(1)]);
     expect(users.newSpaceBytes).toBeGreaterThan(STOPPED_NEW_SPACE_BYTES);
   });
 
   it("keeps the user's own flag from node's command line instead of ours", { timeout: SPAWN_TIMEOUT_MS }, async () => {
     expect((await startedHeap(['--heap-growing-percent=30'])).heapFlags).toEqual([
       '--heap-growing-percent=30',
-      '--semi-space-growth-factor=1',
+      ...OURS_HERE.filter((flag) => !flag.startsWith('--heap-growing-percent')),
     ]);
+  });
+});
+
+/** The optimizing compilers V8's `--trace-opt` reports for a hot function run after the defaults were applied. */
+function compilersOfHotLoop(nodeArgs: readonly string[]): Set<string> {
+  const script = [
+    "await import('./src/cli/apply-memory-defaults.ts');",
+    'const hot = (values) => { let sum = 0; for (let i = 0; i < values.length; i++) sum += values[i] * 2; return sum; };',
+    'const values = new Float64Array(1000); let total = 0;',
+    'for (let i = 0; i < 200000; i++) total += hot(values);',
+    'console.log(total);',
+  ].join('\n');
+  const output = execFileSync(
+    process.execPath,
+    [...nodeArgs, '--trace-opt', '--import', 'tsx', '--input-type=module', '-e', script],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: SPAWN_TIMEOUT_MS },
+  );
+  // Only the hot loop's function: tsx's loader, which runs first, may have been optimized before.
+  const hotLines = output.split('\n').filter((line) => line.includes('<JSFunction hot '));
+  return new Set(hotLines.flatMap((line) => /(?:target|optimization to) (MAGLEV|TURBOFAN)/.exec(line)?.[1] ?? []));
+}
+
+describe('the compiler default', () => {
+  it(`${NODE_MAJOR >= 24 ? 'turns TurboFan off' : 'keeps TurboFan'} on this Node.js (${process.versions.node}) unless the user chose`, {
+    timeout: 2 * SPAWN_TIMEOUT_MS,
+  }, () => {
+    const compilers = compilersOfHotLoop([]);
+    expect(compilers.has('TURBOFAN')).toBe(NODE_MAJOR < 24);
+    expect(compilers.size).toBeGreaterThan(0);
+    if (NODE_MAJOR >= 24) expect(compilersOfHotLoop(['--turbofan']).has('TURBOFAN')).toBe(true);
   });
 });
