@@ -16,7 +16,7 @@ import { VERSION } from './exporter/version.js';
 import type { BasicAuthenticator } from './http/basic-auth.js';
 import { createWebServer } from './http/http-server.js';
 import { renderLandingPage } from './http/landing-page.js';
-import { debugProbe } from './http/probe-debug.js';
+import type { ListenAddress } from './http/listen-address.js';
 import type { WebTlsConfig } from './http/web-config.js';
 import type { Logger } from './log/logger.js';
 
@@ -40,21 +40,6 @@ export interface AppDependencies {
 export interface WebAccess {
   readonly authenticator: BasicAuthenticator;
   readonly headers: Readonly<Record<string, string>>;
-}
-
-/** Where the server listens; no `host` means all interfaces. */
-export interface ListenAddress {
-  readonly host?: string;
-  readonly port: number;
-}
-
-/** A `--web.listen-address` value that is not `HOST:PORT`, `:PORT` or `[IPv6]:PORT`. */
-export class ListenAddressError extends Error {
-  override readonly name = 'ListenAddressError';
-  readonly code = 'LISTEN_ADDRESS_INVALID';
-  constructor(readonly address: string) {
-    super(`invalid listen address ${JSON.stringify(address)}: expected HOST:PORT, :PORT or [IPv6]:PORT`);
-  }
 }
 
 const SCRAPE_TIMEOUT_HEADER = 'X-Prometheus-Scrape-Timeout-Seconds';
@@ -84,29 +69,6 @@ export function parseTelemetryPath(path: string): string {
     throw new TelemetryPathError(`${JSON.stringify(path)} is another endpoint of the exporter`);
   }
   return path;
-}
-
-/** `--web.listen-address` when not given: port 9354 on all interfaces. */
-export const DEFAULT_LISTEN_ADDRESS = ':9354';
-
-/** `LISTEN_ADDRESS` and `LISTEN_PORT` (the reference exporter's) as a listen address, when either is set. */
-export function listenAddressFromEnv(env: NodeJS.ProcessEnv): string | undefined {
-  const { LISTEN_ADDRESS: host, LISTEN_PORT: port } = env;
-  if (!host && !port) return undefined;
-  const hostPart = host?.includes(':') && !host.startsWith('[') ? `[${host}]` : (host ?? '');
-  return `${hostPart}:${port || DEFAULT_LISTEN_ADDRESS.slice(1)}`;
-}
-
-/**
- * Parses `HOST:PORT`, `:PORT` or `[IPv6]:PORT` (port 0..65535; 0 picks a free port).
- * @throws {ListenAddressError} naming the bad value
- */
-export function parseListenAddress(address: string): ListenAddress {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(address);
-  const port = Number(match?.[3]);
-  if (match === null || port > 65535) throw new ListenAddressError(address);
-  const host = match[1] ?? match[2];
-  return host ? { host, port } : { port };
 }
 
 /** The Prometheus scrape timeout header as seconds, or `undefined` when absent or not a positive number. */
@@ -232,6 +194,8 @@ export function createApp({
     const scrapeRequest = scrapeRequestFor(request);
     const daemon = config.daemons.find((candidate) => candidate.name === target);
     if (request.query.debug === 'true' && daemon !== undefined) {
+      // Loaded on the first debug probe: no scrape needs it.
+      const { debugProbe } = await import('./http/probe-debug.js');
       const text = await debugProbe({ scraper, config, daemon, version: VERSION, ...scrapeRequest });
       response.status(200).type('text/plain').send(text);
       return;

@@ -9,8 +9,7 @@ import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadWebConfig } from '../http/web-config.js';
-import { DEFAULT_LISTEN_ADDRESS, listenAddressFromEnv, parseListenAddress } from '../server.js';
+import { DEFAULT_LISTEN_ADDRESS, listenAddressFromEnv, parseListenAddress } from '../http/listen-address.js';
 
 const TIMEOUT_MS = 4_000;
 /** 401: basic authentication is on and the health check holds no credentials, but the server answered. */
@@ -29,13 +28,21 @@ function stringFlag(args: readonly string[], name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The `/healthz` URL of an exporter started as `exporter`; `readFile` reads its web configuration file. */
-export function healthzUrl(exporter: ExporterProcess, readFile: (path: string) => string = readUtf8): string {
+/**
+ * The `/healthz` URL of an exporter started as `exporter`; `readFile` reads its web configuration file
+ * (whose loader is imported only then: a health check without one loads no validation library).
+ */
+export async function healthzUrl(
+  exporter: ExporterProcess,
+  readFile: (path: string) => string = readUtf8,
+): Promise<string> {
   const address =
     stringFlag(exporter.args, 'web.listen-address') ?? listenAddressFromEnv(exporter.env) ?? DEFAULT_LISTEN_ADDRESS;
   const { host, port } = parseListenAddress(address);
   const webConfigPath = stringFlag(exporter.args, 'web.config.file');
-  const tls = webConfigPath !== undefined && loadWebConfig(resolve(exporter.cwd, webConfigPath), readFile).tls;
+  const tls =
+    webConfigPath !== undefined &&
+    (await import('../http/web-config.js')).loadWebConfig(resolve(exporter.cwd, webConfigPath), readFile).tls;
   return `${tls ? 'https' : 'http'}://${connectHost(host)}:${port}/healthz`;
 }
 
@@ -93,7 +100,7 @@ async function main(): Promise<number> {
   const pid = process.argv[2] ?? '1';
   let url: string;
   try {
-    url = healthzUrl({
+    url = await healthzUrl({
       args: scriptArgs(readFileSync(`/proc/${pid}/cmdline`, 'utf8')),
       env: processEnv(readFileSync(`/proc/${pid}/environ`, 'utf8')),
       cwd: `/proc/${pid}/cwd`,

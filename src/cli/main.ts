@@ -10,8 +10,14 @@ import { summarizeConfig } from '../config/summary.js';
 import type { ExporterConfig } from '../config/types.js';
 import { ExporterMetrics } from '../exporter/metrics.js';
 import { VERSION } from '../exporter/version.js';
-import { BasicAuthenticator } from '../http/basic-auth.js';
-import { loadWebConfig, type WebConfig } from '../http/web-config.js';
+import {
+  DEFAULT_LISTEN_ADDRESS,
+  type ListenAddress,
+  ListenAddressError,
+  listenAddressFromEnv,
+  parseListenAddress,
+} from '../http/listen-address.js';
+import type { WebConfig } from '../http/web-config.js';
 import {
   createLogger,
   isLogFormat,
@@ -21,18 +27,7 @@ import {
   type LogFormat,
   type LogLevel,
 } from '../log/logger.js';
-import {
-  createApp,
-  DEFAULT_LISTEN_ADDRESS,
-  DEFAULT_TELEMETRY_PATH,
-  type ListenAddress,
-  ListenAddressError,
-  listen,
-  listenAddressFromEnv,
-  parseListenAddress,
-  parseTelemetryPath,
-  TelemetryPathError,
-} from '../server.js';
+import { createApp, DEFAULT_TELEMETRY_PATH, listen, parseTelemetryPath, TelemetryPathError } from '../server.js';
 import { HEAP_FLAGS } from './apply-memory-defaults.js';
 
 const PROGRAM = 'deluge-exporter';
@@ -256,6 +251,8 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     config = loadConfigFromProcess(options.configPath);
     if (options.webConfigPath !== undefined) {
+      // Loaded only with a web configuration, as its basic authentication (bcrypt) below.
+      const { loadWebConfig } = await import('../http/web-config.js');
       webConfig = loadWebConfig(options.webConfigPath, (path) => readFileSync(path, 'utf8'));
     }
   } catch (error) {
@@ -296,6 +293,8 @@ async function serve(config: ExporterConfig, webConfig: WebConfig | undefined, o
     },
   );
   let ready = false;
+  const BasicAuthenticator =
+    webConfig === undefined ? undefined : (await import('../http/basic-auth.js')).BasicAuthenticator;
   const app = createApp({
     current: () => state.current(),
     ...(options.enableLifecycle ? { reload: () => state.reload() } : {}),
@@ -303,7 +302,7 @@ async function serve(config: ExporterConfig, webConfig: WebConfig | undefined, o
     logger,
     ready: () => ready,
     telemetryPath: options.telemetryPath,
-    ...(webConfig === undefined
+    ...(webConfig === undefined || BasicAuthenticator === undefined
       ? {}
       : { web: { authenticator: new BasicAuthenticator(webConfig.basicAuthUsers), headers: webConfig.headers } }),
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { healthzUrl, isHealthy, processEnv, scriptArgs } from '../../../src/cli/healthcheck.js';
-import { ListenAddressError } from '../../../src/server.js';
+import { ListenAddressError } from '../../../src/http/listen-address.js';
 import { createTestPki } from '../../support/pki.js';
 
 const pki = createTestPki();
@@ -14,44 +14,44 @@ afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
 const started = (args: string[], env: NodeJS.ProcessEnv = {}) => ({ args, env, cwd: pki.dir });
 
 describe('the image health check', () => {
-  it('asks /healthz on loopback when the exporter listens on all interfaces or the default', () => {
-    expect(healthzUrl(started([]))).toBe('http://127.0.0.1:9354/healthz');
-    expect(healthzUrl(started(['--config', '/etc/c.yaml', '--web.listen-address', ':9100']))).toBe(
+  it('asks /healthz on loopback when the exporter listens on all interfaces or the default', async () => {
+    expect(await healthzUrl(started([]))).toBe('http://127.0.0.1:9354/healthz');
+    expect(await healthzUrl(started(['--config', '/etc/c.yaml', '--web.listen-address', ':9100']))).toBe(
       'http://127.0.0.1:9100/healthz',
     );
-    expect(healthzUrl(started(['--web.listen-address=0.0.0.0:8080']))).toBe('http://127.0.0.1:8080/healthz');
-    expect(healthzUrl(started(['--web.listen-address', '[::]:8080']))).toBe('http://[::1]:8080/healthz');
+    expect(await healthzUrl(started(['--web.listen-address=0.0.0.0:8080']))).toBe('http://127.0.0.1:8080/healthz');
+    expect(await healthzUrl(started(['--web.listen-address', '[::]:8080']))).toBe('http://[::1]:8080/healthz');
   });
 
-  it('asks the very address when the exporter listens on one', () => {
-    expect(healthzUrl(started(['--web.listen-address', '10.1.2.3:9354']))).toBe('http://10.1.2.3:9354/healthz');
-    expect(healthzUrl(started(['--web.listen-address', '[fd00::5]:9354']))).toBe('http://[fd00::5]:9354/healthz');
+  it('asks the very address when the exporter listens on one', async () => {
+    expect(await healthzUrl(started(['--web.listen-address', '10.1.2.3:9354']))).toBe('http://10.1.2.3:9354/healthz');
+    expect(await healthzUrl(started(['--web.listen-address', '[fd00::5]:9354']))).toBe('http://[fd00::5]:9354/healthz');
   });
 
-  it("follows the reference exporter's LISTEN_ADDRESS / LISTEN_PORT, and the flag over them, as the exporter does", () => {
-    expect(healthzUrl(started([], { LISTEN_PORT: '9179' }))).toBe('http://127.0.0.1:9179/healthz');
-    expect(healthzUrl(started([], { LISTEN_ADDRESS: '10.0.0.7', LISTEN_PORT: '9179' }))).toBe(
+  it("follows the reference exporter's LISTEN_ADDRESS / LISTEN_PORT, and the flag over them, as the exporter does", async () => {
+    expect(await healthzUrl(started([], { LISTEN_PORT: '9179' }))).toBe('http://127.0.0.1:9179/healthz');
+    expect(await healthzUrl(started([], { LISTEN_ADDRESS: '10.0.0.7', LISTEN_PORT: '9179' }))).toBe(
       'http://10.0.0.7:9179/healthz',
     );
-    expect(healthzUrl(started(['--web.listen-address', ':9100'], { LISTEN_PORT: '9179' }))).toBe(
+    expect(await healthzUrl(started(['--web.listen-address', ':9100'], { LISTEN_PORT: '9179' }))).toBe(
       'http://127.0.0.1:9100/healthz',
     );
   });
 
-  it('asks over HTTPS when the web configuration file (relative to the working directory) turns TLS on', () => {
+  it('asks over HTTPS when the web configuration file (relative to the working directory) turns TLS on', async () => {
     writeFileSync(join(pki.dir, 'tls.yml'), 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n');
     writeFileSync(join(pki.dir, 'auth-only.yml'), `basic_auth_users:\n  alice: ${bcrypt.hashSync('right horse', 4)}\n`);
-    expect(healthzUrl(started(['--web.config.file', 'tls.yml', '--web.listen-address', ':9100']))).toBe(
+    expect(await healthzUrl(started(['--web.config.file', 'tls.yml', '--web.listen-address', ':9100']))).toBe(
       'https://127.0.0.1:9100/healthz',
     );
-    expect(healthzUrl(started(['--web.config.file', join(pki.dir, 'auth-only.yml')]))).toBe(
+    expect(await healthzUrl(started(['--web.config.file', join(pki.dir, 'auth-only.yml')]))).toBe(
       'http://127.0.0.1:9354/healthz',
     );
   });
 
-  it('fails with the error the exporter itself would give', () => {
-    expect(() => healthzUrl(started(['--web.listen-address', 'nonsense']))).toThrow(ListenAddressError);
-    expect(() => healthzUrl(started(['--web.config.file', 'missing.yml']))).toThrow(/missing\.yml/);
+  it('fails with the error the exporter itself would give', async () => {
+    await expect(healthzUrl(started(['--web.listen-address', 'nonsense']))).rejects.toThrow(ListenAddressError);
+    await expect(healthzUrl(started(['--web.config.file', 'missing.yml']))).rejects.toThrow(/missing\.yml/);
   });
 
   it('reads the arguments after node and the script from /proc/PID/cmdline, the environment from /proc/PID/environ', () => {

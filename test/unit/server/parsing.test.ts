@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../../../src/http/landing-page.js';
-import {
-  ListenAddressError,
-  parseListenAddress,
-  parseScrapeTimeoutHeader,
-  probeTargetProblem,
-} from '../../../src/server.js';
+import { ListenAddressError, parseListenAddress } from '../../../src/http/listen-address.js';
+import { parseScrapeTimeoutHeader, probeTargetProblem } from '../../../src/server.js';
 
 describe('parseListenAddress', () => {
   it.each([
