@@ -39,7 +39,7 @@ export interface AlertWebhook {
 const POLL_MS = 200;
 
 /** A one-line summary of an alert for failure messages: status, alertname and the labels. */
-export function describeAlert(alert: NotifiedAlert): string {
+function describeAlert(alert: NotifiedAlert): string {
   return `${alert.status} ${JSON.stringify(alert.labels)}`;
 }
 
