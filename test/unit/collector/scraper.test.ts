@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { setTimeout as realSleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expositionText, renderFamilies } from '../../../src/collector/exposition.js';
 import { createScraper, daemonDeadlineSeconds } from '../../../src/collector/scraper.js';
 import { type MetricFamily, samplesOf } from '../../../src/collector/types.js';
@@ -69,6 +70,7 @@ function sampleValue(families: MetricFamily[], name: string, labels: Record<stri
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
@@ -76,6 +78,22 @@ async function fake(options: Parameters<typeof startFakeDaemon>[0] = {}): Promis
   const daemon = await startFakeDaemon({ handlers: fakeHandlers(), ...options });
   cleanups.push(() => daemon.close());
   return daemon;
+}
+
+/** Fake setTimeout and Date (the scrape deadlines, the durations, the fake daemon's delays); socket I/O stays real. */
+const FAKE_CLOCK: Parameters<typeof vi.useFakeTimers>[0] = { toFake: ['setTimeout', 'clearTimeout', 'Date'] };
+
+/** Lets real socket I/O run while the fake clock stands still, until `condition` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** What `promise` has settled to by now (after I/O callbacks already queued), or 'still waiting'. */
+function settledNow<T>(promise: Promise<T>): Promise<T | 'still waiting'> {
+  return Promise.race([
+    promise,
+    new Promise<'still waiting'>((resolve) => setImmediate(() => resolve('still waiting'))),
+  ]);
 }
 
 function scraperFor(config: ExporterConfig, logger = logCapture().logger) {
@@ -140,26 +158,32 @@ describe('createScraper against fake daemons', () => {
     expect(text).toMatch(/^deluge_exporter_scrapes_coalesced_total 1$/m);
   });
 
-  it('reports a hanging daemon as down within the Prometheus deadline', async () => {
+  it('reports a hanging daemon as down at the Prometheus deadline; the next scrape joins the unanswered bundle', async () => {
     const daemon = await fake();
     const config = configFor([{ name: 'slow', port: daemon.port, username: 'admin', password: 'admin-secret' }]);
-    const { scraper } = scraperFor(config);
+    const { scraper, exporterMetrics } = scraperFor(config);
     expect(sampleValue(await scraper.scrape({}), 'deluge_up', { daemon: 'slow' })).toBe(1);
     daemon.setFault('core.get_session_status', { kind: 'hang' });
-    const started = Date.now();
-    const families = await scraper.scrape({ prometheusTimeoutSeconds: 2, target: 'slow' });
-    const duration = sampleValue(families, 'deluge_scrape_duration_seconds', { daemon: 'slow' }) ?? -1;
+    const bundles = () => daemon.messages.filter((m) => m.requests.some((r) => r.method === 'core.get_session_status'));
+    vi.useFakeTimers(FAKE_CLOCK);
+    const scrape = scraper.scrape({ prometheusTimeoutSeconds: 2, target: 'slow' });
+    await until(() => bundles().length === 2);
+    // 2 s from Prometheus minus the 0.5 s offset: down when the fake clock reaches 1.5 s, not before.
+    await vi.advanceTimersByTimeAsync(1_499);
+    expect(await settledNow(scrape)).toBe('still waiting');
+    await vi.advanceTimersByTimeAsync(1);
+    const families = await settledNow(scrape);
+    if (families === 'still waiting') throw new Error('the scrape outlived its deadline');
     expect(sampleValue(families, 'deluge_up', { daemon: 'slow' })).toBe(0);
-    expect(duration).toBeGreaterThanOrEqual(1.4);
-    expect(duration).toBeLessThan(2);
-    expect(Date.now() - started).toBeLessThan(2000);
-    // the unanswered bundle stays outstanding until the daemon's own timeout (2 s): the next scrape
-    // joins it instead of stacking a second one, then a fresh scrape works again
+    expect(sampleValue(families, 'deluge_scrape_duration_seconds', { daemon: 'slow' })).toBe(1.5);
+    // The unanswered bundle stays outstanding until the daemon's own timeout (2 s, a real AbortSignal
+    // timer): the next scrape joins it instead of stacking a second one, then a fresh scrape works again.
     daemon.setFault('core.get_session_status', undefined);
     expect(sampleValue(await scraper.scrape({}), 'deluge_up', { daemon: 'slow' })).toBe(0);
+    const coalesced = await exporterMetrics.registry.getSingleMetricAsString('deluge_exporter_scrapes_coalesced_total');
+    expect(coalesced).toMatch(/^deluge_exporter_scrapes_coalesced_total 1$/m);
     expect(sampleValue(await scraper.scrape({}), 'deluge_up', { daemon: 'slow' })).toBe(1);
-    const statusBundles = daemon.messages.filter((m) => m.requests.some((r) => r.method === 'core.get_session_status'));
-    expect(statusBundles).toHaveLength(3);
+    expect(bundles()).toHaveLength(3);
   });
 
   it('logs a failure streak once and a wrong password does not retry-storm', async () => {
@@ -224,10 +248,10 @@ describe('createScraper against fake daemons', () => {
 });
 
 describe('a slow daemon is never stacked', () => {
-  it('answering after 3 s, scraped every 0.5 s with 1.5 s deadlines: one bundle at a time, one connection', async () => {
+  it('answering after 3 s, scraped every 0.5 s with 1.5 s deadlines: one bundle at a time, one connection, no scrape past its deadline', async () => {
     const daemon = await fake();
     const answer = fakeHandlers()['core.get_torrents_status'];
-    let delayMs = 3000;
+    let delayMs = 10;
     let outstanding = 0;
     let mostOutstanding = 0;
     daemon.setHandler('core.get_torrents_status', async () => {
@@ -240,6 +264,9 @@ describe('a slow daemon is never stacked', () => {
     const yaml = configFor([{ name: 'slow', port: daemon.port, username: 'admin', password: 'admin-secret' }]);
     const config = { ...yaml, daemons: yaml.daemons.map((entry) => ({ ...entry, timeoutSeconds: 10 })) };
     const { scraper } = scraperFor(config);
+    await scraper.scrape({}); // connects on the real clock
+    delayMs = 3000;
+    vi.useFakeTimers(FAKE_CLOCK);
     const scrapeAt = async (index: number, offsetMs: number) => {
       await new Promise((resolve) => setTimeout(resolve, offsetMs));
       const started = Date.now();
@@ -247,19 +274,37 @@ describe('a slow daemon is never stacked', () => {
       const families = await scraper.scrape({ prometheusTimeoutSeconds: 2, ...(index % 2 ? { target: 'slow' } : {}) });
       return { up: sampleValue(families, 'deluge_up', { daemon: 'slow' }), tookMs: Date.now() - started };
     };
-    const slow = await Promise.all(Array.from({ length: 16 }, (_, index) => scrapeAt(index, index * 500)));
+    /**
+     * Runs the fake clock in 20 ms steps with 1 ms of real time after each (node:timers/promises is not
+     * faked) for the socket I/O, until `done` settles.
+     */
+    const run = async <T>(done: Promise<T>): Promise<T> => {
+      let settled = false;
+      const result = done.finally(() => {
+        settled = true;
+      });
+      while (!settled) {
+        await vi.advanceTimersByTimeAsync(20);
+        await realSleep(1);
+      }
+      return result;
+    };
+    const slow = await run(Promise.all(Array.from({ length: 16 }, (_, index) => scrapeAt(index, index * 500))));
     expect(mostOutstanding).toBe(1);
     expect(daemon.connections).toBe(1);
-    expect(slow.every((scrape) => scrape.tookMs < 1500 + 300)).toBe(true);
+    // The deadline is 2 s - 0.5 s: on the fake clock no scrape takes longer.
+    expect(Math.max(...slow.map((scrape) => scrape.tookMs))).toBeLessThanOrEqual(1500);
     // scrapes that joined a bundle about to be answered got it in time
     expect(slow.filter((scrape) => scrape.up === 1).length).toBeGreaterThan(0);
     expect(slow.filter((scrape) => scrape.up === 0).length).toBeGreaterThan(0);
 
     delayMs = 10;
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // the last slow bundle is answered
-    const fast = await Promise.all(Array.from({ length: 4 }, (_, index) => scrapeAt(index, index * 500)));
+    await run(new Promise((resolve) => setTimeout(resolve, 3000))); // the last slow bundle is answered
+    // A prompt daemon on the real clock: every scrape gets its answer.
+    vi.useRealTimers();
+    const fast = await Promise.all(Array.from({ length: 4 }, (_, index) => scrapeAt(index, index * 100)));
     expect(fast.map((scrape) => scrape.up)).toEqual([1, 1, 1, 1]);
     expect(daemon.connections).toBe(1);
     expect(mostOutstanding).toBe(1);
-  }, 30_000);
+  }, 15_000);
 });
