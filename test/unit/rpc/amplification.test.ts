@@ -1,19 +1,18 @@
 /**
  * Amplification frames (a few KB on the wire that would decode into millions of objects) sent to
  * the real client over TLS, before and after login: each fails with a DelugeLimitError naming the
- * limit, the connection is dropped, the process's peak RSS grows by less than the bounds stated in
- * docs/reliability.md, and a client of another daemon keeps working throughout.
+ * limit, the connection is dropped, the client process's peak RSS grows by less than the bounds stated
+ * in docs/reliability.md, and a client of another daemon in that process keeps working throughout. The
+ * clients run in a fresh process (test/support/amplification-client.ts): its peak RSS is theirs alone.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createDeflate } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DelugeClient } from '../../../src/rpc/client.js';
-import { DelugeLimitError } from '../../../src/rpc/errors.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES, PROTOCOL_VERSION } from '../../../src/rpc/framing.js';
 import { encode, type RencodeInput } from '../../../src/rpc/rencode.js';
+import { REPO_ROOT } from '../../support/exporter-process.js';
 import { type FakeDaemon, startFakeDaemon } from '../../support/fake-daemon.js';
-import { rejectionOf, trackUnhandledRejections } from '../../support/unhandled-rejections.js';
-
-const unhandled = trackUnhandledRejections();
 
 /** Bounds of docs/reliability.md ("Decoding limits"), in MiB of peak RSS growth over all shapes. */
 const RSS_BOUND_BEFORE_LOGIN_MIB = 32;
@@ -73,93 +72,53 @@ async function attacks(requestId: number, sizes: readonly number[]): Promise<Att
   return built;
 }
 
-function peakRssMiB(): number {
-  return process.resourceUsage().maxRSS / 1024;
-}
-
-/** Calls `core.echo` on another daemon every few ms until stopped; resolves with the number of successful calls. */
-function keepCalling(client: DelugeClient): { stop: () => Promise<number> } {
-  let running = true;
-  stoppers.push(() => {
-    running = false;
+/** Runs test/support/amplification-client.ts in a fresh process and returns what it reports. */
+async function attackInChild(
+  phase: 'before-login' | 'after-login',
+  attacks: number,
+): Promise<{ outcomes: string[]; growthMiB: number; bystanderCalls: number }> {
+  const plan = JSON.stringify({ hostilePort: hostile.port, healthyPort: healthy.port, phase, attacks });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/amplification-client.ts', plan], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let ok = 0;
-  const loop = (async () => {
-    while (running) {
-      expect(await client.call<string[]>({ method: 'core.echo', args: ['still here'] })).toEqual(['still here']);
-      ok++;
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return ok;
-    },
-  };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += String(chunk);
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0) throw new Error(`amplification-client exited ${code}: ${stderr}`);
+  return JSON.parse(stdout);
 }
 
 let hostile: FakeDaemon;
 let healthy: FakeDaemon;
-const clients: DelugeClient[] = [];
-const stoppers: (() => void)[] = [];
-
-function clientOf(daemon: FakeDaemon): DelugeClient {
-  const client = new DelugeClient({
-    host: daemon.host,
-    port: daemon.port,
-    username: 'admin',
-    password: 'admin-secret',
-  });
-  clients.push(client);
-  return client;
-}
 
 beforeAll(async () => {
   hostile = await startFakeDaemon({ handlers: { 'core.bomb': () => null } });
   healthy = await startFakeDaemon({ handlers: { 'core.echo': (args) => [...args] } });
 });
 
-afterEach(() => {
-  for (const stop of stoppers.splice(0)) stop();
-});
-
 afterAll(async () => {
-  for (const client of clients) await client.close();
   await hostile.close();
   await healthy.close();
-  expect(unhandled).toEqual([]);
 });
 
 describe('amplification frames against the real client', () => {
-  it('before login: every shape fails with a limit error, RSS stays flat, another daemon is unaffected', async () => {
-    // daemon.info is the first request of every connection: id 0.
+  it('before login: every shape fails with a limit error, peak RSS of a fresh client process stays flat, another daemon is unaffected', async () => {
+    // daemon.info is the first request of every connection: id 0. Each new connection gets the next frame.
     const built = await attacks(0, [200 * 1024, 128 * MiB]);
-    // Warm-up: the first TLS connection and login load code and caches that are not the attack's cost.
-    const warmUp = clientOf(hostile);
-    await warmUp.connect();
-    await warmUp.close();
-    const bystander = clientOf(healthy);
-    await bystander.connect();
-    const calls = keepCalling(bystander);
-    const connectionsBefore = healthy.connections;
-    const baseline = peakRssMiB();
-    const outcomes: string[] = [];
-    for (const attack of built) {
-      hostile.setFault('daemon.info', { kind: 'garbage', bytes: attack.frame });
-      const client = clientOf(hostile);
-      const error = await rejectionOf<DelugeLimitError>(client.connect());
-      expect(error, `${attack.shape}, ${attack.inflatedBytes} bytes`).toBeInstanceOf(DelugeLimitError);
-      outcomes.push(`${attack.shape}, ${attack.inflatedBytes} bytes: refused: ${error.limit}`);
-    }
-    const growth = peakRssMiB() - baseline;
-    expect(await calls.stop()).toBeGreaterThan(0);
-    expect(healthy.connections).toBe(connectionsBefore);
-    // Every hostile connection was dropped (the server sees the close a moment later).
-    while (hostile.openConnections > 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    console.info(`before login: peak RSS grew by ${growth.toFixed(1)} MiB\n${outcomes.join('\n')}`);
-    expect(outcomes).toEqual([
+    let sent = 0;
+    hostile.setFault('daemon.info', { kind: 'garbage', bytes: () => built[sent++]?.frame ?? Buffer.alloc(0) });
+    const { outcomes, growthMiB, bystanderCalls } = await attackInChild('before-login', built.length);
+    console.info(`before login: peak RSS grew by ${growthMiB.toFixed(1)} MiB\n${outcomes.join('\n')}`);
+    expect(
+      outcomes.map((outcome, index) => `${built[index]?.shape}, ${built[index]?.inflatedBytes} bytes: ${outcome}`),
+    ).toEqual([
       'empty lists, 204800 bytes: refused: maxContainers',
       'empty lists, 134217728 bytes: refused: maxFrameBytes',
       'empty dicts, 204800 bytes: refused: maxContainers',
@@ -169,39 +128,23 @@ describe('amplification frames against the real client', () => {
       'deep nesting, 204800 bytes: refused: maxDepth',
       'deep nesting, 134217728 bytes: refused: maxFrameBytes',
     ]);
-    expect(growth).toBeLessThan(RSS_BOUND_BEFORE_LOGIN_MIB);
+    expect(sent).toBe(built.length);
+    expect(bystanderCalls).toBeGreaterThan(0);
+    expect(healthy.connections).toBe(1);
+    expect(growthMiB).toBeLessThan(RSS_BOUND_BEFORE_LOGIN_MIB);
   }, 60_000);
 
-  it('after login: each shape is refused or decoded within the budget, RSS bounded, another daemon unaffected', async () => {
+  it('after login: each shape is refused or decoded within the budget, peak RSS of a fresh client process bounded, another daemon unaffected', async () => {
     hostile.setFault('daemon.info', undefined);
     // A refused frame drops the connection, so every bomb call is the first after a login (ids 0, 1): id 2.
     const built = await attacks(2, [1_000_000, 128 * MiB]);
-    let next: Attack | undefined;
-    hostile.setFault('core.bomb', { kind: 'garbage', bytes: () => next?.frame ?? Buffer.alloc(0) });
-    const client = clientOf(hostile);
-    await client.connect();
-    const bystander = clientOf(healthy);
-    await bystander.connect();
-    const calls = keepCalling(bystander);
-    const connectionsBefore = healthy.connections;
-    const baseline = peakRssMiB();
-    const outcomes: string[] = [];
-    for (const attack of built) {
-      next = attack;
-      const outcome = await client.call<unknown[]>({ method: 'core.bomb', args: [] }).then(
-        (value) => `decoded ${value.length} items`,
-        (error: unknown) => {
-          expect(error, `${attack.shape}, ${attack.inflatedBytes} bytes`).toBeInstanceOf(DelugeLimitError);
-          return `refused: ${(error as DelugeLimitError).limit}`;
-        },
-      );
-      outcomes.push(`${attack.shape}, ${attack.inflatedBytes} bytes: ${outcome}`);
-    }
-    const growth = peakRssMiB() - baseline;
-    expect(await calls.stop()).toBeGreaterThan(0);
-    expect(healthy.connections).toBe(connectionsBefore);
-    console.info(`after login: peak RSS grew by ${growth.toFixed(1)} MiB\n${outcomes.join('\n')}`);
-    expect(outcomes).toEqual([
+    let sent = 0;
+    hostile.setFault('core.bomb', { kind: 'garbage', bytes: () => built[sent++]?.frame ?? Buffer.alloc(0) });
+    const { outcomes, growthMiB, bystanderCalls } = await attackInChild('after-login', built.length);
+    console.info(`after login: peak RSS grew by ${growthMiB.toFixed(1)} MiB\n${outcomes.join('\n')}`);
+    expect(
+      outcomes.map((outcome, index) => `${built[index]?.shape}, ${built[index]?.inflatedBytes} bytes: ${outcome}`),
+    ).toEqual([
       'empty lists, 1000000 bytes: refused: maxContainers',
       'empty lists, 134217728 bytes: refused: maxInflateRatio',
       'empty dicts, 1000000 bytes: refused: maxContainers',
@@ -211,6 +154,9 @@ describe('amplification frames against the real client', () => {
       'deep nesting, 1000000 bytes: refused: maxDepth',
       'deep nesting, 134217728 bytes: refused: maxInflateRatio',
     ]);
-    expect(growth).toBeLessThan(RSS_BOUND_AFTER_LOGIN_MIB);
+    expect(sent).toBe(built.length);
+    expect(bystanderCalls).toBeGreaterThan(0);
+    expect(healthy.connections).toBe(2);
+    expect(growthMiB).toBeLessThan(RSS_BOUND_AFTER_LOGIN_MIB);
   }, 120_000);
 });
