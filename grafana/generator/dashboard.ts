@@ -1,7 +1,8 @@
 /** What every generated dashboard shares: its variables, ids, annotations and its JSON text. */
 import {
   type Dashboard,
-  type DashboardBuilder,
+  DashboardBuilder,
+  DashboardCursorSync,
   DashboardLinkBuilder,
   DashboardLinkType,
   DatasourceVariableBuilder,
@@ -87,6 +88,30 @@ export function overviewDaemonLink(): { title: string; url: string } {
     title: `Deluge / Overview for ${field('daemon')}`,
     url: `/d/${OVERVIEW_UID}?${KEEP}&var-daemon=${field('daemon')}`,
   };
+}
+
+/**
+ * A dashboard of the kit: its title, uid and description, the kit's tags, time range, refresh and
+ * shared crosshair, the `datasource`, `job`, `instance` and `daemon` variables, and the link bar.
+ * The caller adds its own variables (`withVariable`) and panels.
+ */
+export function kitDashboard(spec: {
+  readonly title: string;
+  readonly uid: string;
+  readonly description: string;
+  readonly multiDaemon: boolean;
+}): DashboardBuilder {
+  return new DashboardBuilder(spec.title)
+    .uid(spec.uid)
+    .description(spec.description)
+    .tags(['deluge', KIT_TAG, 'bittorrent'])
+    .timezone('')
+    .editable()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .refresh('1m')
+    .time({ from: 'now-6h', to: 'now' })
+    .variables([datasourceVariable(), ...daemonVariables({ multiDaemon: spec.multiDaemon })])
+    .links([kitLinks()]);
 }
 
 /** Grafana's built-in "Annotations & Alerts" annotation, as Grafana itself saves it. */

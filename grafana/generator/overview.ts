@@ -1,25 +1,11 @@
 /** `Deluge / Overview`: every selected daemon's health, traffic against limits, torrents, trackers, disk. */
-import {
-  CustomVariableBuilder,
-  type Dashboard,
-  DashboardBuilder,
-  DashboardCursorSync,
-  RowBuilder,
-} from '@grafana/grafana-foundation-sdk/dashboard';
-import {
-  daemonVariables,
-  datasourceVariable,
-  finish,
-  KIT_TAG,
-  kitLinks,
-  OVERVIEW_UID,
-  overviewDaemonLink,
-  torrentLink,
-} from './dashboard.js';
+import { CustomVariableBuilder, type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { finish, kitDashboard, OVERVIEW_UID, overviewDaemonLink, torrentLink } from './dashboard.js';
 import {
   barGaugePanel,
-  DASHED,
+  dashed,
   exporterSel,
+  rightAxis,
   sel,
   stateTimelinePanel,
   statPanel,
@@ -77,8 +63,8 @@ const FLEET_COLUMNS: readonly { readonly column: string; readonly expr: string; 
     unit: 'Bps',
   },
   {
-    column: 'least free space',
-    expr: `min by (instance, daemon) (deluge_free_space_bytes${sel()})`,
+    column: 'free on download location',
+    expr: `max by (instance, daemon) (deluge_download_location_info${sel()} * on(job, instance, daemon, path) group_left() deluge_free_space_bytes${sel()})`,
     unit: 'bytes',
   },
   {
@@ -102,7 +88,7 @@ function fleetTable() {
   return tablePanel({
     title: 'Fleet',
     description:
-      "One row per daemon: up (deluge_up), Deluge version (deluge_info), torrents (deluge_torrents), payload rates (from the session counters), the least free space of its download paths (deluge_free_space_bytes; the exporter does not say which path is the download location), stalled torrents (deluge_torrents_stalled) and torrents with tracker errors (deluge_torrents_tracker_errors). A daemon's name opens this dashboard filtered to it.",
+      "One row per daemon: up (deluge_up), Deluge version (deluge_info), torrents (deluge_torrents), payload rates (from the session counters), the free space on its download location, where new torrents go (deluge_free_space_bytes of the path deluge_download_location_info names), stalled torrents (deluge_torrents_stalled) and torrents with tracker errors (deluge_torrents_tracker_errors). A daemon's name opens this dashboard filtered to it.",
     w: 24,
     h: 6,
     unit: 'none',
@@ -129,7 +115,7 @@ function stalledTable() {
   return tablePanel({
     title: 'Stalled downloads',
     description:
-      "Torrents in Downloading whose payload download rate is 0 now, with how long ago they last moved payload (deluge_torrent_last_transfer_timestamp_seconds; for a torrent that never did, how long it has been active). Those idle longer than the exporter's stall window are the ones deluge_torrents_stalled counts.",
+      "Torrents in Downloading (deluge_torrent_info) whose payload download rate is 0 now, longest idle first. Idle for: now minus deluge_torrent_last_transfer_timestamp_seconds (from Deluge's time_since_transfer: payload moved in either direction; up to one scrape interval more than the exporter saw), or, for a torrent that never moved payload, its active time (deluge_torrent_active_seconds_total). deluge_torrents_stalled counts the Downloading torrents idle at least stall_window_seconds (one that never moved payload: active longer than it); the window is the exporter's configuration (default 1800 s) and is not exported, so the stalled ones are the rows whose idle time reaches your configured window. Per-torrent caps and filters apply to this table, not to the count.",
     w: 24,
     h: 9,
     unit: 's',
@@ -148,23 +134,16 @@ function stalledTable() {
 }
 
 export function overviewDashboard(): Dashboard {
-  const builder = new DashboardBuilder('Deluge / Overview')
-    .uid(OVERVIEW_UID)
-    .description(
+  const builder = kitDashboard({
+    title: 'Deluge / Overview',
+    uid: OVERVIEW_UID,
+    description:
       'Deluge daemons monitored by deluge-exporter: health, traffic against limits, torrents, trackers, disk, top torrents and the exporter itself.',
-    )
-    .tags(['deluge', KIT_TAG, 'bittorrent'])
-    .timezone('')
-    .editable()
-    .tooltip(DashboardCursorSync.Crosshair)
-    .refresh('1m')
-    .time({ from: 'now-6h', to: 'now' })
-    .variables([
-      datasourceVariable(),
-      ...daemonVariables({ multiDaemon: true }),
+    multiDaemon: true,
+  })
+    .withVariable(
       new CustomVariableBuilder('topn').label('Top N').values('10,20,50').current({ text: '10', value: '10' }),
-    ])
-    .links([kitLinks()])
+    )
 
     .withRow(new RowBuilder('Fleet'))
     .withPanel(fleetTable())
@@ -261,7 +240,7 @@ export function overviewDashboard(): Dashboard {
           { expr: rate('deluge_session_received_payload_bytes_total', 'daemon'), legend: '{{daemon}} payload' },
           { expr: `deluge_config_download_rate_limit_bytes_per_second${sel()}`, legend: '{{daemon}} limit' },
         ],
-        overrides: [{ regexp: '.* limit', properties: DASHED }],
+        overrides: [dashed('.* limit')],
       }),
     )
     .withPanel(
@@ -276,7 +255,7 @@ export function overviewDashboard(): Dashboard {
           { expr: rate('deluge_session_sent_payload_bytes_total', 'daemon'), legend: '{{daemon}} payload' },
           { expr: `deluge_config_upload_rate_limit_bytes_per_second${sel()}`, legend: '{{daemon}} limit' },
         ],
-        overrides: [{ regexp: '.* limit', properties: DASHED }],
+        overrides: [dashed('.* limit')],
       }),
     )
     .withPanel(
@@ -307,7 +286,7 @@ export function overviewDashboard(): Dashboard {
           { expr: `deluge_config_max_connections${sel()}`, legend: '{{daemon}} limit' },
           { expr: `deluge_session_dht_nodes${sel()}`, legend: '{{daemon}} DHT nodes' },
         ],
-        overrides: [{ regexp: '.* limit', properties: DASHED }],
+        overrides: [dashed('.* limit')],
       }),
     )
     .withPanel(
@@ -362,7 +341,7 @@ export function overviewDashboard(): Dashboard {
           { expr: `deluge_config_max_active_torrents${sel()}`, legend: '{{daemon}} {{kind}} limit' },
           { expr: `deluge_torrents_active${sel()}`, legend: '{{daemon}} moving payload' },
         ],
-        overrides: [{ regexp: '.* limit', properties: DASHED }],
+        overrides: [dashed('.* limit')],
       }),
     )
     .withPanel(
@@ -532,7 +511,7 @@ export function overviewDashboard(): Dashboard {
           { expr: `deluge_free_space_bytes${sel()}`, legend: '{{daemon}} {{path}} free' },
           { expr: `deluge_torrents_remaining_bytes${sel()}`, legend: '{{daemon}} {{path}} remaining' },
         ],
-        overrides: [{ regexp: '.* remaining', properties: DASHED }],
+        overrides: [dashed('.* remaining')],
       }),
     )
     .withPanel(
@@ -670,15 +649,7 @@ export function overviewDashboard(): Dashboard {
           },
           { expr: `up${exporterSel()}`, legend: '{{instance}} up' },
         ],
-        overrides: [
-          {
-            regexp: '.* (CPU cores|up)',
-            properties: [
-              { id: 'unit', value: 'short' },
-              { id: 'custom.axisPlacement', value: 'right' },
-            ],
-          },
-        ],
+        overrides: [rightAxis('.* (CPU cores|up)', 'short')],
       }),
     )
     .withPanel(

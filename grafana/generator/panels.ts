@@ -65,6 +65,12 @@ export interface Query {
   readonly instant?: boolean;
 }
 
+/** An override of the series whose display name matches `regexp`. */
+export interface Override {
+  readonly regexp: string;
+  readonly properties: DynamicConfigValue[];
+}
+
 /** The common fields of every panel this kit draws. */
 export interface PanelSpec {
   readonly title: string;
@@ -77,6 +83,8 @@ export interface PanelSpec {
   readonly thresholds?: ThresholdsConfig;
   /** Text shown instead of "No data". */
   readonly noValue?: string;
+  /** Series whose display name matches a regexp get extra properties (dashed limits, a right axis). */
+  readonly overrides?: readonly Override[];
 }
 
 const REF_IDS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -103,6 +111,7 @@ interface CommonBuilder<T> {
   mappings(mappings: ValueMapping[]): T;
   thresholds(thresholds: ThresholdsConfigBuilder): T;
   noValue(noValue: string): T;
+  overrideByRegexp(regexp: string, properties: DynamicConfigValue[]): T;
 }
 
 function common<T extends CommonBuilder<T>>(builder: T, spec: PanelSpec): T {
@@ -123,6 +132,7 @@ function common<T extends CommonBuilder<T>>(builder: T, spec: PanelSpec): T {
     );
   }
   if (spec.noValue !== undefined) panel = panel.noValue(spec.noValue);
+  for (const override of spec.overrides ?? []) panel = panel.overrideByRegexp(override.regexp, override.properties);
   return panel;
 }
 
@@ -148,21 +158,35 @@ export function valueText(options: Readonly<Record<string, readonly [string, str
   };
 }
 
-/** Lines drawn dashed and unfilled: the limits next to the traffic they limit. */
-export const DASHED: DynamicConfigValue[] = [
-  { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
-  { id: 'custom.fillOpacity', value: 0 },
-];
+/** Series whose display name matches `regexp` drawn dashed and unfilled: limits next to what they limit. */
+export function dashed(regexp: string): Override {
+  return {
+    regexp,
+    properties: [
+      { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
+      { id: 'custom.fillOpacity', value: 0 },
+    ],
+  };
+}
+
+/** Series whose display name matches `regexp` drawn in `unit` on a right-hand axis. */
+export function rightAxis(regexp: string, unit: string): Override {
+  return {
+    regexp,
+    properties: [
+      { id: 'unit', value: unit },
+      { id: 'custom.axisPlacement', value: 'right' },
+    ],
+  };
+}
 
 /** A time series panel. */
 export interface TimeseriesSpec extends PanelSpec {
   readonly stacked?: boolean;
-  /** Series whose display name matches a regexp get extra properties (dashed limits, a right axis). */
-  readonly overrides?: readonly { readonly regexp: string; readonly properties: DynamicConfigValue[] }[];
 }
 
 export function timeseriesPanel(spec: TimeseriesSpec): timeseries.PanelBuilder {
-  let panel = common(new timeseries.PanelBuilder(), spec)
+  const panel = common(new timeseries.PanelBuilder(), spec)
     .fillOpacity(10)
     .lineWidth(1)
     .showPoints(VisibilityMode.Never)
@@ -173,9 +197,7 @@ export function timeseriesPanel(spec: TimeseriesSpec): timeseries.PanelBuilder {
         .calcs(['lastNotNull', 'max']),
     )
     .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending));
-  if (spec.stacked) panel = panel.stacking(new StackingConfigBuilder().mode(StackingMode.Normal).group('A'));
-  for (const override of spec.overrides ?? []) panel = panel.overrideByRegexp(override.regexp, override.properties);
-  return panel;
+  return spec.stacked ? panel.stacking(new StackingConfigBuilder().mode(StackingMode.Normal).group('A')) : panel;
 }
 
 const lastValue = () => new ReduceDataOptionsBuilder().calcs(['lastNotNull']).fields('').values(false);

@@ -1,21 +1,20 @@
 /**
  * `Deluge / Torrent`: one torrent's history (state, progress, rates, peers, ratio, tracker answers),
  * reached from any torrent row of the overview. When the torrent has no per-torrent series, its first
- * panel says why (capped, filtered, daemon down, not on the daemon) instead of leaving the rest blank.
+ * panel says why (capped, filtered out or removed, daemon down, not on the daemon) instead of leaving the rest blank.
  */
 import {
   type Dashboard,
-  DashboardBuilder,
-  DashboardCursorSync,
   QueryVariableBuilder,
   RowBuilder,
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { daemonVariables, datasourceVariable, finish, KIT_TAG, kitLinks, TORRENT_UID } from './dashboard.js';
+import { finish, kitDashboard, TORRENT_UID } from './dashboard.js';
 import {
-  DASHED,
   DATASOURCE,
+  dashed,
+  rightAxis,
   sel,
   stateTimelinePanel,
   statPanel,
@@ -33,15 +32,27 @@ const NO_SERIES = 'No series for this torrent: see "Per-torrent series" at the t
 
 /**
  * Why the torrent has (or has no) per-torrent series, as a code per daemon; the first branch of `or`
- * that has a sample wins. 3 is an inference: the daemon has more torrents than per-torrent series.
+ * that has a sample wins. 3 and 4 read deluge_torrent_series_filtered_out: with no torrent filtered
+ * out, a torrent without series is not on the daemon (4); with some, the metrics cannot say whether
+ * this one is among them or was removed (3).
  */
 export const SERIES_STATUS_EXPR = [
   `max by (daemon) (deluge_torrent_info${torrent()}) * 0 + 1`,
   `max by (daemon) (deluge_up${sel()} == 0) * 0 + 5`,
   `max by (daemon) (deluge_torrent_series_capped${sel()} == 1) * 0 + 2`,
-  `(sum by (daemon) (deluge_torrents${sel()}) > (count by (daemon) (deluge_torrent_info${sel()}) or sum by (daemon) (deluge_torrents${sel()}) * 0)) * 0 + 3`,
-  `max by (daemon) (deluge_up${sel()}) * 0 + 4`,
+  `max by (daemon) (deluge_torrent_series_filtered_out${sel()} > 0) * 0 + 3`,
+  `max by (daemon) (deluge_torrent_series_filtered_out${sel()} == 0) * 0 + 4`,
 ].join('\nor\n');
+
+/** The legend of the per-torrent series panel's second value: how many torrents the filters leave out. */
+const FILTERED_OUT = 'torrents filtered out';
+
+/** The chosen torrent's save path, joined onto a per-path family of its daemon: its value there. */
+const atSavePath = (metric: string) =>
+  `deluge_torrent_save_path_info${torrent()} * on(job, instance, daemon, path) group_left() ${metric}${sel()}`;
+
+/** deluge_torrent_info of the chosen torrent with its save path (without one when it has none). */
+const INFO_WITH_SAVE_PATH = `(deluge_torrent_info${torrent()} * on(job, instance, daemon, hash) group_left(path) deluge_torrent_save_path_info${torrent()}) or on(job, instance, daemon, hash) deluge_torrent_info${torrent()}`;
 
 /** The `torrent` variable: hashes as values, names as the text shown and searched. */
 function torrentVariable(): QueryVariableBuilder {
@@ -60,54 +71,62 @@ function torrentVariable(): QueryVariableBuilder {
 }
 
 export function torrentDashboard(): Dashboard {
-  const builder = new DashboardBuilder('Deluge / Torrent')
-    .uid(TORRENT_UID)
-    .description(
-      "One torrent of a Deluge daemon over time: state, progress and ETA, payload rates, peers and seeds, ratio, bytes still wanted, time since it last moved data and its tracker's answers.",
-    )
-    .tags(['deluge', KIT_TAG, 'bittorrent'])
-    .timezone('')
-    .editable()
-    .tooltip(DashboardCursorSync.Crosshair)
-    .refresh('1m')
-    .time({ from: 'now-6h', to: 'now' })
-    .variables([datasourceVariable(), ...daemonVariables({ multiDaemon: false }), torrentVariable()])
-    .links([kitLinks()])
+  const builder = kitDashboard({
+    title: 'Deluge / Torrent',
+    uid: TORRENT_UID,
+    description:
+      "One torrent of a Deluge daemon over time: state, progress and ETA, payload rates, peers and seeds, ratio, bytes still wanted, time since it last moved data, its tracker's answers, its save path and the free space there.",
+    multiDaemon: false,
+  })
+    .withVariable(torrentVariable())
 
     .withRow(new RowBuilder('Torrent'))
     .withPanel(
       statPanel({
         title: 'Per-torrent series',
         description:
-          "Whether the exporter exports this torrent's series, and if not why: per-torrent series capped (more torrents than per_torrent.max_torrents, or per_torrent.enabled false: deluge_torrent_series_capped), filtered out by per_torrent.states, labels or trackers (the daemon has more torrents than per-torrent series), the daemon down (deluge_up 0), or the torrent not on the daemon (removed, or another daemon).",
+          "Whether the exporter exports this torrent's series, and if not why: the daemon down (deluge_up 0); per-torrent series capped (more torrents than per_torrent.max_torrents, or per_torrent.enabled false: deluge_torrent_series_capped); per_torrent.states, labels or trackers leave torrents out (deluge_torrent_series_filtered_out above 0, shown beside): this one among them, or removed, which the metrics cannot tell apart; no torrent filtered out: the torrent is not on this daemon (removed, or on another daemon).",
         w: 8,
         h: 5,
         unit: 'none',
-        queries: [{ expr: SERIES_STATUS_EXPR, legend: '{{daemon}}' }],
+        queries: [
+          { expr: SERIES_STATUS_EXPR, legend: '{{daemon}}' },
+          { expr: `deluge_torrent_series_filtered_out${sel()}`, legend: FILTERED_OUT },
+        ],
         mappings: [
           valueText({
             1: ['exported', 'green'],
             2: ['capped or per-torrent off', 'orange'],
-            3: ['filtered out (per_torrent filters) or removed', 'orange'],
-            4: ['not on this daemon', 'red'],
+            3: ['filtered out by per_torrent filters, or removed', 'orange'],
+            4: ['not on this daemon (none filtered out)', 'red'],
             5: ['daemon down', 'red'],
           }),
         ],
         thresholds: steps('green'),
+        overrides: [
+          {
+            regexp: FILTERED_OUT,
+            properties: [
+              { id: 'mappings', value: [] },
+              { id: 'unit', value: 'short' },
+            ],
+          },
+        ],
       }),
     )
     .withPanel(
       tablePanel({
-        title: 'Name, state, label and tracker',
+        title: 'Name, state, label, save path and tracker',
         description:
-          'deluge_torrent_info now: the name, Deluge state, Label plugin label and tracker host. The save path is not a per-torrent label; "Free space on the daemon\'s paths" below shows the daemon\'s download paths.',
+          'deluge_torrent_info now: the name, Deluge state, Label plugin label and tracker host; the save path from deluge_torrent_save_path_info (the directory its data is in; empty when that family is not exported). "Free space where it saves" below shows that directory\'s free space.',
         w: 16,
         h: 5,
         unit: 'none',
         noValue: NO_SERIES,
-        queries: [{ expr: `deluge_torrent_info${torrent()}`, table: true }],
+        queries: [{ expr: INFO_WITH_SAVE_PATH, table: true }],
         exclude: ['Time', 'Value', '__name__', 'job', 'instance'],
-        order: ['name', 'state', 'label', 'tracker', 'daemon', 'hash'],
+        rename: { path: 'save path' },
+        order: ['name', 'state', 'label', 'path', 'tracker', 'daemon', 'hash'],
       }),
     )
     .withPanel(
@@ -164,7 +183,7 @@ export function torrentDashboard(): Dashboard {
             legend: 'remaining',
           },
         ],
-        overrides: [{ regexp: 'wanted', properties: DASHED }],
+        overrides: [dashed('wanted')],
       }),
     )
     .withPanel(
@@ -216,7 +235,7 @@ export function torrentDashboard(): Dashboard {
           { expr: `deluge_torrent_swarm_peers${torrent()}`, legend: 'peers in swarm' },
           { expr: `deluge_torrent_swarm_seeds${torrent()}`, legend: 'seeds in swarm' },
         ],
-        overrides: [{ regexp: '.* in swarm', properties: DASHED }],
+        overrides: [dashed('.* in swarm')],
       }),
     )
     .withPanel(
@@ -232,15 +251,7 @@ export function torrentDashboard(): Dashboard {
           { expr: `deluge_torrent_ratio${torrent()}`, legend: 'ratio' },
           { expr: `deluge_torrent_uploaded_bytes_total${torrent()}`, legend: 'uploaded' },
         ],
-        overrides: [
-          {
-            regexp: 'uploaded',
-            properties: [
-              { id: 'unit', value: 'bytes' },
-              { id: 'custom.axisPlacement', value: 'right' },
-            ],
-          },
-        ],
+        overrides: [rightAxis('uploaded', 'bytes')],
       }),
     )
     .withPanel(
@@ -297,17 +308,21 @@ export function torrentDashboard(): Dashboard {
     .withRow(new RowBuilder('Disk'))
     .withPanel(
       timeseriesPanel({
-        title: "Free space on the daemon's paths",
+        title: 'Free space where it saves',
         description:
-          "deluge_free_space_bytes of the daemon's download paths and deluge_torrents_remaining_bytes of its unfinished torrents saving there (dashed): the room this torrent's remaining bytes compete for.",
+          "The torrent's save path (deluge_torrent_save_path_info) joined on path with deluge_free_space_bytes, the free space there, and with deluge_torrents_remaining_bytes (dashed), what all unfinished torrents saving there, this one included, still have to write: the room this torrent's remaining bytes compete for. Follows the torrent when it moves.",
         w: 24,
         h: 7,
         unit: 'bytes',
+        noValue: NO_SERIES,
         queries: [
-          { expr: `deluge_free_space_bytes${sel()}`, legend: '{{path}} free' },
-          { expr: `deluge_torrents_remaining_bytes${sel()}`, legend: '{{path}} remaining' },
+          { expr: atSavePath('deluge_free_space_bytes'), legend: '{{path}} free' },
+          {
+            expr: atSavePath('deluge_torrents_remaining_bytes'),
+            legend: '{{path}} remaining (all unfinished torrents)',
+          },
         ],
-        overrides: [{ regexp: '.* remaining', properties: DASHED }],
+        overrides: [dashed('.* remaining .*')],
       }),
     );
   return finish(builder);

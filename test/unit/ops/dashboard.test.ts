@@ -153,6 +153,7 @@ describe('grafana/dashboards/deluge-overview.json', () => {
       'deluge_torrents',
       'deluge_session_received_payload_bytes_total',
       'deluge_session_sent_payload_bytes_total',
+      'deluge_download_location_info',
       'deluge_free_space_bytes',
       'deluge_torrents_stalled',
       'deluge_torrents_tracker_errors',
@@ -219,7 +220,7 @@ describe('grafana/dashboards/deluge-torrent.json', () => {
   it('has the panels the torrent history needs', () => {
     expect(torrentPanels.map((panel) => panel.title)).toEqual([
       'Per-torrent series',
-      'Name, state, label and tracker',
+      'Name, state, label, save path and tracker',
       'State over time',
       'Progress',
       'ETA',
@@ -231,7 +232,7 @@ describe('grafana/dashboards/deluge-torrent.json', () => {
       'Downloaded and uploaded per second',
       'Tracker',
       'Tracker error',
-      "Free space on the daemon's paths",
+      'Free space where it saves',
     ]);
   });
 
