@@ -1,5 +1,4 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { heapFlagsInEffect, MEMORY_DEFAULTS, memoryFlagsToSet, nodeFlags } from '../../../src/cli/memory-defaults.js';
@@ -7,7 +6,11 @@ import { heapFlagsInEffect, MEMORY_DEFAULTS, memoryFlagsToSet, nodeFlags } from 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SPAWN_TIMEOUT_MS = 30_000;
 const OURS = MEMORY_DEFAULTS.map((entry) => entry.flag);
-const GC = ['--semi-space-growth-factor=1', '--heap-growing-percent=50'];
+/** The garbage-collector defaults: those set on every Node.js version. */
+const GC = MEMORY_DEFAULTS.filter((entry) => entry.sinceNodeMajor === undefined).map((entry) => entry.flag);
+/** `flags` without the ones named `name`. */
+const without = (flags: readonly string[], ...names: string[]) =>
+  flags.filter((flag) => !names.includes(flag.split('=')[0] ?? ''));
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 /** Our flags on the Node.js running this test: TurboFan goes from 24 on, where V8 compiles with Maglev. */
 const OURS_HERE = NODE_MAJOR >= 24 ? OURS : GC;
@@ -21,19 +24,12 @@ describe('V8 memory defaults', () => {
   });
 
   it('sets each default unless the user names a flag that decides the same', () => {
-    expect(OURS).toEqual([...GC, '--no-turbofan']);
     expect(memoryFlagsToSet([], undefined, 26)).toEqual(OURS);
     expect(memoryFlagsToSet(['--max-old-space-size=200'], '--inspect', 24)).toEqual(OURS);
-    expect(memoryFlagsToSet(['--heap_growing_percent=30'], '', 26)).toEqual([
-      '--semi-space-growth-factor=1',
-      '--no-turbofan',
-    ]);
-    expect(memoryFlagsToSet([], '--max_semi_space_size=16', 26)).toEqual([
-      '--heap-growing-percent=50',
-      '--no-turbofan',
-    ]);
+    expect(memoryFlagsToSet(['--heap_growing_percent=30'], '', 26)).toEqual(without(OURS, '--heap-growing-percent'));
+    expect(memoryFlagsToSet([], '--max_semi_space_size=16', 26)).toEqual(without(OURS, '--semi-space-growth-factor'));
     for (const young of ['--min-semi-space-size=4', '--semi-space-growth-factor=2', '--max-heap-size=300']) {
-      expect(memoryFlagsToSet([young], undefined, 26)).toEqual(['--heap-growing-percent=50', '--no-turbofan']);
+      expect(memoryFlagsToSet([young], undefined, 26)).toEqual(without(OURS, '--semi-space-growth-factor'));
     }
     for (const compiler of ['--turbofan', '--max-opt=3', '--no-maglev', '--jitless', '--lite-mode']) {
       expect(memoryFlagsToSet([compiler], undefined, 26)).toEqual(GC);
@@ -54,25 +50,31 @@ describe('V8 memory defaults', () => {
       ),
     ).toEqual(['--max-semi-space-size=16', '--maglev', '--max-old-space-size=300', ...OURS]);
   });
-
-  it('are set by the CLI entry before it loads the exporter', () => {
-    const statements = readFileSync(`${root}src/cli.ts`, 'utf8')
-      .split('\n')
-      .filter((line) => line !== '' && !line.startsWith('#!') && !line.startsWith('//'));
-    expect(statements).toEqual(["import './cli/apply-memory-defaults.js';", "await import('./cli/main.js');"]);
-  });
 });
 
-/** The started CLI (`nodeArgs` before the script): its `listening` line's `heapFlags` and its new space size. */
+/**
+ * The started CLI (`nodeArgs` before the script, plus V8's GC trace and a full collection every 200,000
+ * allocations): its `listening` line's `heapFlags`, its new space size, and the old-generation growth
+ * factor V8 applied after its last full collection before it listened.
+ */
 async function startedHeap(
   nodeArgs: readonly string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ heapFlags: unknown; newSpaceBytes: number | undefined }> {
+): Promise<{ heapFlags: string[]; newSpaceBytes: number | undefined; oldGrowthFactor: number | undefined }> {
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('DELUGE_')));
   delete cleanEnv.NODE_OPTIONS;
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', 'src/cli.ts', '--web.listen-address', '127.0.0.1:0'],
+    [
+      ...nodeArgs,
+      '--trace-gc-verbose',
+      '--gc-interval=200000',
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      '--web.listen-address',
+      '127.0.0.1:0',
+    ],
     {
       cwd: root,
       // The daemon need not exist: the exporter listens before it connects.
@@ -81,12 +83,12 @@ async function startedHeap(
     },
   );
   try {
-    const listening = await new Promise<{ heapFlags?: unknown; port: number }>((resolve, reject) => {
-      let output = '';
+    let output = '';
+    const listening = await new Promise<{ heapFlags: string[]; port: number }>((resolve, reject) => {
       child.stdout.on('data', (chunk) => {
         output += String(chunk);
         const line = output.split('\n').find((text) => text.includes('"msg":"listening"'));
-        if (line !== undefined) resolve(JSON.parse(line) as { heapFlags?: unknown; port: number });
+        if (line !== undefined) resolve(JSON.parse(line) as { heapFlags: string[]; port: number });
       });
       child.stderr.on('data', (chunk) => {
         output += String(chunk);
@@ -96,7 +98,22 @@ async function startedHeap(
     // The young generation's size as the process itself reports it (prom-client's heap space metric).
     const metrics = await (await fetch(`http://127.0.0.1:${listening.port}/metrics`)).text();
     const newSpace = /^nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)$/m.exec(metrics)?.[1];
-    return { heapFlags: listening.heapFlags, newSpaceBytes: newSpace === undefined ? undefined : Number(newSpace) };
+    // V8's own words after a full collection: "[HeapController] Limit: old size: … KB, new limit: … KB
+    // (1.5)" (Node 20, 22), or the factor on the line before, "[HeapController] factor 1.5 based on …" (24+).
+    const beforeListening = output.slice(0, output.indexOf('"msg":"listening"'));
+    let last: string | undefined;
+    let stated: string | undefined;
+    for (const [, factor, limit] of beforeListening.matchAll(
+      /\[HeapController\] (?:factor (\d+(?:\.\d+)?) based|Limit: [^\n(]*(?:\((\d+(?:\.\d+)?)\))?)/g,
+    )) {
+      if (factor !== undefined) stated = factor;
+      else last = limit ?? stated;
+    }
+    return {
+      heapFlags: listening.heapFlags,
+      newSpaceBytes: newSpace === undefined ? undefined : Number(newSpace),
+      oldGrowthFactor: last === undefined ? undefined : Number(last),
+    };
   } finally {
     child.kill('SIGKILL');
   }
@@ -108,23 +125,33 @@ async function startedHeap(
  */
 const STOPPED_NEW_SPACE_BYTES = 4 * 1024 * 1024;
 
+/** The old generation's growth factor the reported `--heap-growing-percent=N` means (1 + N / 100). */
+function growthFactorOf(heapFlags: readonly string[]): number {
+  const percent = heapFlags.find((flag) => flag.startsWith('--heap-growing-percent='))?.split('=')[1];
+  if (percent === undefined) throw new Error(`no --heap-growing-percent in ${heapFlags.join(' ')}`);
+  return 1 + Number(percent) / 100;
+}
+
 describe('the started CLI', () => {
-  it("runs with the defaults, says so in its listening line, and its young generation stops growing where the user's grows on", {
+  it("runs with the defaults, says so in its listening line; its young generation stops growing where the user's grows on, its old one grows by the reported factor", {
     timeout: 2 * SPAWN_TIMEOUT_MS,
   }, async () => {
     const ours = await startedHeap([]);
     expect(ours.heapFlags).toEqual(OURS_HERE);
     expect(ours.newSpaceBytes).toBeLessThanOrEqual(STOPPED_NEW_SPACE_BYTES);
+    // V8 grew the old generation by the factor the reported flag sets (ours: 1 + 50 %).
+    expect(ours.oldGrowthFactor).toBe(growthFactorOf(ours.heapFlags));
     const users = await startedHeap([], { NODE_OPTIONS: '--max-semi-space-size=16' });
-    expect(users.heapFlags).toEqual(['--max-semi-space-size=16', ...OURS_HERE.slice(1)]);
+    expect(users.heapFlags).toEqual(['--max-semi-space-size=16', ...without(OURS_HERE, '--semi-space-growth-factor')]);
     expect(users.newSpaceBytes).toBeGreaterThan(STOPPED_NEW_SPACE_BYTES);
   });
 
-  it("keeps the user's own flag from node's command line instead of ours", { timeout: SPAWN_TIMEOUT_MS }, async () => {
-    expect((await startedHeap(['--heap-growing-percent=30'])).heapFlags).toEqual([
-      '--heap-growing-percent=30',
-      ...OURS_HERE.filter((flag) => !flag.startsWith('--heap-growing-percent')),
-    ]);
+  it("keeps the user's own flag from node's command line instead of ours, and V8 grows the old generation by it", {
+    timeout: SPAWN_TIMEOUT_MS,
+  }, async () => {
+    const users = await startedHeap(['--heap-growing-percent=30']);
+    expect(users.heapFlags).toEqual(['--heap-growing-percent=30', ...without(OURS_HERE, '--heap-growing-percent')]);
+    expect(users.oldGrowthFactor).toBe(1.3);
   });
 });
 
