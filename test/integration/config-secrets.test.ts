@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadConfig } from '../../src/config/load.js';
-import { type ExporterHandle, REPO_ROOT, startExporter, stopAllExporters } from '../support/exporter-process.js';
+import { type ExporterHandle, startExporter, stopAllExporters } from '../support/exporter-process.js';
+import { runTsx } from '../support/run-node.js';
 import { OTHER_SECRET_CASES, SECRET_TOKEN, YAML_ERROR_CASES } from '../support/yaml-secret-cases.js';
 
 const ALL_CASES = Object.entries({ ...YAML_ERROR_CASES, ...OTHER_SECRET_CASES });
@@ -14,23 +14,6 @@ const ALL_CASES = Object.entries({ ...YAML_ERROR_CASES, ...OTHER_SECRET_CASES })
 const GOOD_CONFIG =
   'daemons:\n  - name: only\n    host: 127.0.0.1\n    port: 9\n    username: exporter\n    password: fine\n';
 const RELOAD_METRIC = 'deluge_exporter_config_last_reload_successful';
-
-/** Runs the CLI once with `--config file`; resolves with its exit code and what it wrote to each stream. */
-function runOnce(configPath: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--config', configPath], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += String(chunk);
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 /** The loader's own message for a config file (its positions are checked against the yaml library's in the unit tests). */
 function loaderMessage(path: string): string {
@@ -72,7 +55,7 @@ describe('a password in a broken YAML config never leaves the process', () => {
         const [name, text] = entry;
         const path = join(workDir, `${name.replaceAll(' ', '-')}.yaml`);
         writeFileSync(path, text);
-        const { code, stdout, stderr } = await runOnce(path);
+        const { code, stdout, stderr } = await runTsx(['src/cli.ts', '--config', path]);
         expect([name, code, stdout]).toEqual([name, 1, '']);
         const message = loaderMessage(path);
         expect(message.startsWith(`${path}: `)).toBe(true);

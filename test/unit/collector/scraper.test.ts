@@ -8,6 +8,7 @@ import type { ExporterConfig } from '../../../src/config/types.js';
 import { ExporterMetrics } from '../../../src/exporter/metrics.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { configFromYaml } from '../../support/config.js';
+import { FAKE_CLOCK, settledNow, untilIo } from '../../support/fake-clock.js';
 import { type FakeDaemon, FakeRemoteError, startFakeDaemon } from '../../support/fake-daemon.js';
 
 const TORRENT_ID = 'a'.repeat(40);
@@ -78,22 +79,6 @@ async function fake(options: Parameters<typeof startFakeDaemon>[0] = {}): Promis
   const daemon = await startFakeDaemon({ handlers: fakeHandlers(), ...options });
   cleanups.push(() => daemon.close());
   return daemon;
-}
-
-/** Fake setTimeout and Date (the scrape deadlines, the durations, the fake daemon's delays); socket I/O stays real. */
-const FAKE_CLOCK: Parameters<typeof vi.useFakeTimers>[0] = { toFake: ['setTimeout', 'clearTimeout', 'Date'] };
-
-/** Lets real socket I/O run while the fake clock stands still, until `condition` holds. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** What `promise` has settled to by now (after I/O callbacks already queued), or 'still waiting'. */
-function settledNow<T>(promise: Promise<T>): Promise<T | 'still waiting'> {
-  return Promise.race([
-    promise,
-    new Promise<'still waiting'>((resolve) => setImmediate(() => resolve('still waiting'))),
-  ]);
 }
 
 function scraperFor(config: ExporterConfig, logger = logCapture().logger) {
@@ -167,7 +152,7 @@ describe('createScraper against fake daemons', () => {
     const bundles = () => daemon.messages.filter((m) => m.requests.some((r) => r.method === 'core.get_session_status'));
     vi.useFakeTimers(FAKE_CLOCK);
     const scrape = scraper.scrape({ prometheusTimeoutSeconds: 2, target: 'slow' });
-    await until(() => bundles().length === 2);
+    await untilIo(() => bundles().length === 2);
     // 2 s from Prometheus minus the 0.5 s offset: down when the fake clock reaches 1.5 s, not before.
     await vi.advanceTimersByTimeAsync(1_499);
     expect(await settledNow(scrape)).toBe('still waiting');

@@ -5,14 +5,12 @@
  * in docs/reliability.md, and a client of another daemon in that process keeps working throughout. The
  * clients run in a fresh process (test/support/amplification-client.ts): its peak RSS is theirs alone.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createDeflate } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES, PROTOCOL_VERSION } from '../../../src/rpc/framing.js';
 import { encode, type RencodeInput } from '../../../src/rpc/rencode.js';
-import { REPO_ROOT } from '../../support/exporter-process.js';
 import { type FakeDaemon, startFakeDaemon } from '../../support/fake-daemon.js';
+import { runTsx } from '../../support/run-node.js';
 
 /** Bounds of docs/reliability.md ("Decoding limits"), in MiB of peak RSS growth over all shapes. */
 const RSS_BOUND_BEFORE_LOGIN_MIB = 32;
@@ -78,19 +76,7 @@ async function attackInChild(
   attacks: number,
 ): Promise<{ outcomes: string[]; growthMiB: number; bystanderCalls: number }> {
   const plan = JSON.stringify({ hostilePort: hostile.port, healthyPort: healthy.port, phase, attacks });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/amplification-client.ts', plan], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += String(chunk);
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const [code] = (await once(child, 'close')) as [number | null];
+  const { code, stdout, stderr } = await runTsx(['test/support/amplification-client.ts', plan]);
   if (code !== 0) throw new Error(`amplification-client exited ${code}: ${stderr}`);
   return JSON.parse(stdout);
 }

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DelugeClient } from '../../../src/rpc/client.js';
 import { DelugeTimeoutError } from '../../../src/rpc/errors.js';
 import type { RpcRequest } from '../../../src/rpc/types.js';
+import { FAKE_CLOCK, settledNow, untilIo } from '../../support/fake-clock.js';
 import { type FakeDaemon, startFakeDaemon } from '../../support/fake-daemon.js';
 import { rejectionOf, trackUnhandledRejections } from '../../support/unhandled-rejections.js';
 
@@ -55,19 +56,6 @@ function deadline(ms: number): AbortSignal {
   return controller.signal;
 }
 
-/** Lets real socket I/O run (fake timers freeze only setTimeout and Date) until `condition` holds. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** What `promise` has settled to by now (after I/O callbacks already queued), or 'still waiting'. */
-function settledNow<T>(promise: Promise<T>): Promise<T | 'still waiting'> {
-  return Promise.race([
-    promise,
-    new Promise<'still waiting'>((resolve) => setImmediate(() => resolve('still waiting'))),
-  ]);
-}
-
 const sessionStateBundles = (daemon: FakeDaemon) =>
   daemon.messages.filter((message) => message.requests[0]?.method === 'core.get_session_state').length;
 
@@ -82,9 +70,9 @@ describe('a deadline ends the call, not the connection', () => {
     const received: number[] = [];
     const client = clientOf(daemon, received);
     await client.connect();
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers(FAKE_CLOCK);
     const first = rejectionOf<DelugeTimeoutError>(client.callMany(bundle, { signal: deadline(DEADLINE_MS) }));
-    await until(() => sessionStateBundles(daemon) === 1);
+    await untilIo(() => sessionStateBundles(daemon) === 1);
     await vi.advanceTimersByTimeAsync(DEADLINE_MS);
     const firstError = (await settledNow(first)) as DelugeTimeoutError;
     expect(firstError).toBeInstanceOf(DelugeTimeoutError);
@@ -94,14 +82,14 @@ describe('a deadline ends the call, not the connection', () => {
     // Released at its deadline (1.5 s on the fake clock), while the daemon still holds the answer.
     const bytesBefore = received.length;
     const second = rejectionOf(client.callMany(bundle, { signal: deadline(DEADLINE_MS) }));
-    await until(() => sessionStateBundles(daemon) === 2);
+    await untilIo(() => sessionStateBundles(daemon) === 2);
     // At 3 s the first answer comes and is read; the second caller's deadline ends at the same moment.
     await vi.advanceTimersByTimeAsync(ANSWER_MS - DEADLINE_MS);
     expect(await settledNow(second)).toBeInstanceOf(DelugeTimeoutError);
-    await until(() => received.length > bytesBefore);
+    await untilIo(() => received.length > bytesBefore);
     const bytesAfterFirst = received.length;
     await vi.advanceTimersByTimeAsync(DEADLINE_MS);
-    await until(() => received.length > bytesAfterFirst);
+    await untilIo(() => received.length > bytesAfterFirst);
     vi.useRealTimers();
     daemon.setFault('core.get_session_state', undefined);
     const [state, space] = await client.callMany(bundle, { signal: AbortSignal.timeout(DEADLINE_MS) });
@@ -116,10 +104,10 @@ describe('a deadline ends the call, not the connection', () => {
     const daemon = await slowDaemon();
     const client = clientOf(daemon);
     await client.connect();
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers(FAKE_CLOCK);
     const inFlight = client.send(bundle);
     const early = rejectionOf(inFlight.wait({ signal: deadline(DEADLINE_MS) }));
-    await until(() => sessionStateBundles(daemon) === 1);
+    await untilIo(() => sessionStateBundles(daemon) === 1);
     await vi.advanceTimersByTimeAsync(DEADLINE_MS);
     expect(await settledNow(early)).toBeInstanceOf(DelugeTimeoutError);
     expect(inFlight.done).toBe(false);
