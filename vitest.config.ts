@@ -17,6 +17,7 @@ const EVERY_DELUGE = [
   'test/integration/check-daemons.test.ts',
   'test/integration/tracker-harness.test.ts',
   'test/integration/exporter-trackers.test.ts',
+  'test/integration/exporter-webui.test.ts',
   'test/integration/alerts-arrive.test.ts',
   'test/integration/dashboards-data.test.ts',
 ];

@@ -3,48 +3,23 @@
  * libtorrent version and the torrent list, and reports what it saw as a table.
  */
 import { performance } from 'node:perf_hooks';
-import { daemonClientOptions } from '../collector/daemon-client-options.js';
-import { formatHostPort } from '../config/host-port.js';
-import type { DaemonConfig, ExporterConfig } from '../config/types.js';
+import { daemonSecrets } from '../config/daemon-access.js';
+import type { DaemonConfig, ExporterConfig, RpcDaemonConfig } from '../config/types.js';
 import {
   AuthLevel,
   DelugeAuthError,
   DelugeCertificatePinError,
   DelugeClient,
   type DelugeClientOptions,
-  requests,
 } from '../rpc/index.js';
-import { describeFailure, type FailureDescription } from '../text/describe-failure.js';
+import { describeFailure } from '../text/describe-failure.js';
 import { authLevelText, notAdminNote } from '../text/human-text.js';
 import { printable } from '../text/printable.js';
+import { daemonClientOptions } from '../transport/client-options.js';
+import { checkWebUiDaemon } from './check-webui.js';
+import { type DaemonCheck, FACT_REQUESTS, factsOf, MAX_VERSION_LENGTH, uncheckedDaemon } from './daemon-check.js';
 
-/** Longest daemon-supplied version string shown. */
-const MAX_VERSION_LENGTH = 40;
-/** Longest configured name shown (names are the operator's own, but may hold anything). */
-const MAX_NAME_LENGTH = 100;
 const FINGERPRINT = /^(?:[0-9A-F]{2}:){31}[0-9A-F]{2}$/;
-
-/** What one connection attempt to one daemon showed. */
-export interface DaemonCheck {
-  readonly name: string;
-  readonly address: string;
-  /** The TLS handshake completed. */
-  readonly reachable: boolean;
-  /** SHA-256 of the certificate the daemon presented, in the form `tls.fingerprint_sha256` takes. */
-  readonly fingerprintSha256: string | undefined;
-  readonly login: 'ok' | 'refused' | 'not tried';
-  readonly authLevel: number | undefined;
-  readonly daemonVersion: string | undefined;
-  readonly libtorrentVersion: string | undefined;
-  /** Torrents the account sees (`core.get_session_state`). */
-  readonly torrentCount: number | undefined;
-  /** Round trip of one message (two small calls) on the logged-in connection, milliseconds. */
-  readonly roundTripMs: number | undefined;
-  /** Why the exporter cannot scrape this daemon; empty when it can. */
-  readonly failures: readonly FailureDescription[];
-  /** Things that work but limit what the exporter sees. */
-  readonly warnings: readonly string[];
-}
 
 /** Makes the RPC client; tests may inject one. */
 export type CheckClientFactory = (options: DelugeClientOptions) => DelugeClient;
@@ -54,29 +29,24 @@ function fingerprintOf(error: unknown, client: DelugeClient): string | undefined
   return client.peerFingerprintSha256;
 }
 
-function wrongShape(method: string, expected: string): FailureDescription {
-  return describeFailure(new Error(`${method} did not answer ${expected}`));
-}
-
 /** Connects to one daemon within its configured timeout and reports what it saw; never rejects. */
-export async function checkDaemon(
+export function checkDaemon(
   daemon: DaemonConfig,
   config: ExporterConfig,
   clientFactory: CheckClientFactory = (options) => new DelugeClient(options),
 ): Promise<DaemonCheck> {
-  const secrets = [daemon.password.reveal()];
+  return daemon.transport === 'rpc' ? checkRpcDaemon(daemon, config, clientFactory) : checkWebUiDaemon(daemon, config);
+}
+
+async function checkRpcDaemon(
+  daemon: RpcDaemonConfig,
+  config: ExporterConfig,
+  clientFactory: CheckClientFactory,
+): Promise<DaemonCheck> {
+  const secrets = daemonSecrets(daemon);
   const client = clientFactory(daemonClientOptions(daemon, config));
   const signal = AbortSignal.timeout(Math.round(daemon.timeoutSeconds * 1000));
-  const empty = {
-    name: printable(daemon.name, MAX_NAME_LENGTH),
-    address: formatHostPort(daemon.host, daemon.port),
-    authLevel: undefined,
-    daemonVersion: undefined,
-    libtorrentVersion: undefined,
-    torrentCount: undefined,
-    roundTripMs: undefined,
-    warnings: [],
-  };
+  const empty = uncheckedDaemon(daemon);
   try {
     try {
       await client.connect({ signal });
@@ -102,32 +72,16 @@ export async function checkDaemon(
       daemonVersion,
       warnings: authLevel !== undefined && authLevel < AuthLevel.ADMIN ? [notAdminNote(authLevel)] : [],
     };
-    let answers: Awaited<ReturnType<typeof callFacts>>;
     const started = performance.now();
     try {
-      answers = await callFacts(client, signal);
+      const answers = await client.callMany(FACT_REQUESTS, { signal });
+      return { ...logged, ...factsOf(answers, performance.now() - started, secrets) };
     } catch (error) {
       return { ...logged, failures: [describeFailure(error, secrets)] };
     }
-    const roundTripMs = performance.now() - started;
-    const [libtorrent, session] = answers;
-    const failures: FailureDescription[] = [];
-    let libtorrentVersion: string | undefined;
-    if (!libtorrent.ok) failures.push(describeFailure(libtorrent.error, secrets));
-    else if (typeof libtorrent.value !== 'string') failures.push(wrongShape('core.get_libtorrent_version', 'a string'));
-    else libtorrentVersion = printable(libtorrent.value, MAX_VERSION_LENGTH, secrets);
-    let torrentCount: number | undefined;
-    if (!session.ok) failures.push(describeFailure(session.error, secrets));
-    else if (!Array.isArray(session.value)) failures.push(wrongShape('core.get_session_state', 'a list'));
-    else torrentCount = session.value.length;
-    return { ...logged, libtorrentVersion, torrentCount, roundTripMs, failures };
   } finally {
     await client.close();
   }
-}
-
-function callFacts(client: DelugeClient, signal: AbortSignal) {
-  return client.callMany([requests.core.getLibtorrentVersion(), requests.core.getSessionState()], { signal });
 }
 
 /** Checks every configured daemon at once, in config order. */
@@ -138,6 +92,7 @@ export function checkDaemons(config: ExporterConfig, clientFactory?: CheckClient
 const COLUMNS: readonly { readonly title: string; readonly cell: (check: DaemonCheck) => string }[] = [
   { title: 'DAEMON', cell: (check) => check.name },
   { title: 'ADDRESS', cell: (check) => check.address },
+  { title: 'VIA', cell: (check) => check.via },
   { title: 'REACHABLE', cell: (check) => (check.reachable ? 'yes' : 'no') },
   { title: 'LOGIN', cell: (check) => check.login },
   { title: 'AUTH LEVEL', cell: (check) => (check.authLevel === undefined ? '-' : authLevelText(check.authLevel)) },
@@ -162,6 +117,8 @@ export function formatDaemonChecks(checks: readonly DaemonCheck[]): string {
       .trimEnd(),
   );
   for (const check of checks) {
+    if (check.connectedTo !== undefined)
+      lines.push('', `${check.name}: the Web UI is connected to daemon ${check.connectedTo}`);
     for (const failure of check.failures) {
       lines.push('', `${check.name}: FAILED, ${failure.category}: ${failure.detail}`, `  ${failure.hint}`);
     }

@@ -130,6 +130,11 @@ Environment (read only without --config):
                               the "auth" file there. Default: $XDG_CONFIG_HOME/deluge
                               or ~/.config/deluge, then /var/lib/deluged/config
                               (Windows: %APPDATA%\\deluge).
+  DELUGE_WEB_URL              Reach the daemon through its Web UI at this base URL
+                              instead (not with DELUGE_HOST/PORT/USERNAME/PASSWORD).
+  DELUGE_WEB_PASSWORD         The Web UI password.
+  DELUGE_WEB_PASSWORD_FILE    File holding the Web UI password; instead of
+                              DELUGE_WEB_PASSWORD.
 
 Reference exporter (tobbez/deluge_exporter) variables, read when the flag is absent:
   LISTEN_ADDRESS, LISTEN_PORT For --web.listen-address (port default 9354).

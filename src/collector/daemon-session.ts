@@ -1,24 +1,24 @@
 import type { Logger } from 'pino';
+import { daemonSecrets } from '../config/daemon-access.js';
 import type { DaemonConfig, ExporterConfig } from '../config/types.js';
 import type { ExporterMetrics } from '../exporter/metrics.js';
 import { AuthLevel } from '../rpc/api.js';
-import { DelugeClient } from '../rpc/client.js';
 import { EncodedRencode } from '../rpc/rencode.js';
 import { shortenForLog } from '../rpc/shorten.js';
-import type { DelugeClientOptions, RpcRequest, Settled } from '../rpc/types.js';
+import type { RpcRequest, Settled } from '../rpc/types.js';
 import { describeFailure, type FailureDescription } from '../text/describe-failure.js';
+import { type ClientFactory, createTransport, type WebUiClientFactory } from '../transport/create.js';
+import type { DaemonTransport } from '../transport/transport.js';
 import { buildBundle, joinAnswers, routeAnswers } from './bundle.js';
 import type { Answers, Collector, CollectorContext, Requests } from './collector.js';
 import { enabledCollectors } from './collectors.js';
-import { daemonClientOptions } from './daemon-client-options.js';
 import { deriveFamilies } from './derive.js';
 import { classifyEvent, eventFamily, SUBSCRIBED_EVENTS, type TorrentEventCounter } from './events.js';
 import { errorField, FailureLog } from './failure-log.js';
 import { healthFamilies } from './health.js';
 import { type MetricFamily, sampleCount } from './types.js';
 
-/** Makes the RPC client of one daemon; tests inject one that points elsewhere. */
-export type ClientFactory = (options: DelugeClientOptions) => DelugeClient;
+export type { ClientFactory, WebUiClientFactory } from '../transport/create.js';
 
 export interface DaemonSessionOptions {
   readonly daemon: DaemonConfig;
@@ -26,6 +26,7 @@ export interface DaemonSessionOptions {
   readonly logger: Logger;
   readonly exporterMetrics: ExporterMetrics;
   readonly clientFactory?: ClientFactory;
+  readonly webUiClientFactory?: WebUiClientFactory;
   /** Default: the collectors `config` enables. */
   readonly collectors?: readonly Collector<unknown>[];
   /** Clock in milliseconds since the epoch; injectable for tests. */
@@ -122,7 +123,7 @@ function answerSize(value: unknown): number {
 export class DaemonSession {
   readonly name: string;
   readonly #options: DaemonSessionOptions;
-  readonly #client: DelugeClient;
+  readonly #client: DaemonTransport;
   readonly #logger: Logger;
   readonly #failures: FailureLog;
   readonly #collectors: readonly Collector<unknown>[];
@@ -157,20 +158,20 @@ export class DaemonSession {
       libtorrentVersion: undefined,
       lastError: undefined,
     };
-    const factory = options.clientFactory ?? ((clientOptions) => new DelugeClient(clientOptions));
-    this.#client = factory({
-      ...daemonClientOptions(daemon, config),
+    this.#client = createTransport(daemon, config, {
       eventInterest: SUBSCRIBED_EVENTS,
       instrumentation: exporterMetrics.instrumentationFor(daemon.name),
-    });
-    this.#client.on('event', (event) => {
-      for (const counter of classifyEvent(event)) this.#eventCounts[counter] += 1;
-    });
-    this.#client.on('connected', ({ authLevel, daemonVersion, reconnect }) =>
-      this.#connected(authLevel, daemonVersion, reconnect),
-    );
-    this.#client.on('disconnected', (reason) => {
-      if (reason !== undefined) this.#logger.debug({ error: errorField(reason) }, 'connection to daemon lost');
+      clientFactory: options.clientFactory,
+      webUiClientFactory: options.webUiClientFactory,
+      hooks: {
+        event: (event) => {
+          for (const counter of classifyEvent(event)) this.#eventCounts[counter] += 1;
+        },
+        connected: ({ authLevel, daemonVersion, reconnect }) => this.#connected(authLevel, daemonVersion, reconnect),
+        disconnected: (reason) => {
+          if (reason !== undefined) this.#logger.debug({ error: errorField(reason) }, 'connection to daemon lost');
+        },
+      },
     });
   }
 
@@ -223,6 +224,7 @@ export class DaemonSession {
         durationSeconds: (now() - startedMs) / 1000,
         collectorSuccess: result.collectorSuccess,
         authLevel: result.up ? this.#client.authLevel : undefined,
+        transport: this.#client.kind,
       }),
       ...result.families,
       eventFamily(this.name, this.#eventCounts),
@@ -233,14 +235,18 @@ export class DaemonSession {
     return this.#client.close();
   }
 
-  #connected(authLevel: number, daemonVersion: string, reconnect: boolean): void {
+  #connected(authLevel: number | undefined, daemonVersion: string, reconnect: boolean): void {
     // While a failure streak lasts (a flapping daemon), reconnects are not news.
     const level = this.#failures.failing ? 'debug' : 'info';
     this.#logger[level](
       { auth_level: authLevel, version: shortenForLog(daemonVersion, 100), reconnect },
       'connected to daemon',
     );
-    if (authLevel < AuthLevel.ADMIN && !(this.#failures.failing && this.#warnedAuthLevel === authLevel)) {
+    if (
+      authLevel !== undefined &&
+      authLevel < AuthLevel.ADMIN &&
+      !(this.#failures.failing && this.#warnedAuthLevel === authLevel)
+    ) {
       this.#warnedAuthLevel = authLevel;
       this.#logger.warn(
         { auth_level: authLevel },
@@ -410,7 +416,7 @@ export class DaemonSession {
           ? previous.lastError
           : {
               type: errorField(error).type,
-              ...describeFailure(error, [this.#options.daemon.password.reveal()]),
+              ...describeFailure(error, daemonSecrets(this.#options.daemon)),
               atMs,
             },
     };

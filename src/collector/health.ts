@@ -1,3 +1,4 @@
+import type { TransportKind } from '../transport/transport.js';
 import type { SampleFamily } from './types.js';
 
 /** What the scrape of one daemon achieved. */
@@ -10,9 +11,14 @@ export interface DaemonHealth {
   readonly collectorSuccess: Readonly<Record<string, boolean>>;
   /** Auth level granted at login; `undefined` when not logged in. */
   readonly authLevel?: number | undefined;
+  /** How the daemon is reached: its RPC port or its Web UI. */
+  readonly transport: TransportKind;
 }
 
-/** `deluge_up`, `deluge_scrape_duration_seconds`, `deluge_scrape_collector_success`, `deluge_login_auth_level`. */
+/**
+ * `deluge_up`, `deluge_scrape_duration_seconds`, `deluge_scrape_collector_success`, `deluge_login_auth_level`,
+ * `deluge_transport_info`.
+ */
 export function healthFamilies(health: DaemonHealth): SampleFamily[] {
   const { daemon } = health;
   return [
@@ -48,6 +54,13 @@ export function healthFamilies(health: DaemonHealth): SampleFamily[] {
       help: 'Auth level the exporter account got at login (daemon.login): 1 read-only, 5 normal, 10 admin.',
       labelNames: ['daemon'],
       samples: health.authLevel === undefined ? [] : [{ labels: { daemon }, value: health.authLevel }],
+    },
+    {
+      name: 'deluge_transport_info',
+      type: 'gauge',
+      help: 'How the exporter reaches the daemon, value 1: transport "rpc" (its RPC port) or "webui" (its Web UI).',
+      labelNames: ['daemon', 'transport'],
+      samples: [{ labels: { daemon, transport: health.transport }, value: 1 }],
     },
   ];
 }

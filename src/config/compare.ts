@@ -1,17 +1,17 @@
+import { Secret } from './secret.js';
 import type { DaemonConfig, ExporterConfig } from './types.js';
 
-/** Whether two daemon entries describe the same connection and scrape (password compared by value). */
+/** A daemon entry as text with its secrets in clear: two entries are the same exactly when these are equal. */
+function settingsText(daemon: DaemonConfig): string {
+  return JSON.stringify(daemon, function (this: Record<string, unknown>, key, value: unknown) {
+    const original = this[key];
+    return original instanceof Secret ? { secret: original.reveal() } : value;
+  });
+}
+
+/** Whether two daemon entries describe the same connection and scrape (passwords compared by value). */
 export function daemonSettingsEqual(a: DaemonConfig, b: DaemonConfig): boolean {
-  return (
-    a.name === b.name &&
-    a.host === b.host &&
-    a.port === b.port &&
-    a.username === b.username &&
-    a.password.reveal() === b.password.reveal() &&
-    a.tls.fingerprintSha256 === b.tls.fingerprintSha256 &&
-    a.tls.caPem === b.tls.caPem &&
-    a.timeoutSeconds === b.timeoutSeconds
-  );
+  return settingsText(a) === settingsText(b);
 }
 
 /** Whether two configurations agree on everything but the daemon list (what every daemon is scraped with). */

@@ -2,15 +2,26 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, posix, resolve, win32 } from 'node:path';
 import { isDaemonPort } from '../rpc/port.js';
+import { webUiBaseUrl } from '../webui/client.js';
 import { deepFreeze } from './deep-freeze.js';
 import { authFilePath, delugeConfigDirCandidates, findAuthPassword } from './deluge-auth.js';
 import { parseDelugeConfigFile } from './deluge-config-file.js';
 import { ConfigError } from './errors.js';
 import { formatHostPort } from './host-port.js';
 import { errorCode, readOrThrow } from './read-file.js';
-import { CONFIG_KEYS, type ConfigFile, type DaemonEntry, formatKeyPath, validateConfigFile } from './schema.js';
+import {
+  CONFIG_KEYS,
+  type ConfigFile,
+  type DaemonEntry,
+  DEFAULTS,
+  formatKeyPath,
+  HOST_PORT,
+  type TlsEntry,
+  validateConfigFile,
+  type WebEntry,
+} from './schema.js';
 import { Secret } from './secret.js';
-import type { DaemonConfig, ExporterConfig } from './types.js';
+import type { DaemonConfig, ExporterConfig, WebUiDaemonConfig } from './types.js';
 import { parseYamlConfig } from './yaml.js';
 
 /** Everything `loadConfig` reads, injected so that it is testable without touching the machine. */
@@ -32,6 +43,13 @@ export const DAEMON_ENV_VARS = {
   username: 'DELUGE_USERNAME',
   password: 'DELUGE_PASSWORD',
   password_file: 'DELUGE_PASSWORD_FILE',
+} as const;
+
+/** Environment variables of single-daemon mode through the Web UI, by `web` key. */
+export const WEB_ENV_VARS = {
+  url: 'DELUGE_WEB_URL',
+  password: 'DELUGE_WEB_PASSWORD',
+  password_file: 'DELUGE_WEB_PASSWORD_FILE',
 } as const;
 
 const ENVIRONMENT_SOURCE = 'environment';
@@ -90,7 +108,9 @@ function loadFromEnvironment(input: LoadConfigInput): ExporterConfig {
   const hasCredentials = [DAEMON_ENV_VARS.username, DAEMON_ENV_VARS.password, DAEMON_ENV_VARS.password_file].some(
     (variable) => Boolean(env[variable]),
   );
-  const entry = hasCredentials ? daemonEntryFromEnv(env) : embeddedDefaultEntry({ ...input, env });
+  const web = webEntryFromEnv(env);
+  const entry =
+    web !== undefined ? web : hasCredentials ? daemonEntryFromEnv(env) : embeddedDefaultEntry({ ...input, env });
   const context: SourceContext = {
     source: ENVIRONMENT_SOURCE,
     readFile: input.readFile,
@@ -141,6 +161,35 @@ function embeddedDefaultEntry(input: LoadConfigInput): Record<string, unknown> {
   return port === undefined ? entry : { ...entry, port };
 }
 
+/**
+ * The daemon entry of `DELUGE_WEB_*` (the daemon reached through its Web UI), or undefined when none is set.
+ * @throws {ConfigError} naming the variables when RPC ones are set too, or a password comes without the URL
+ */
+function webEntryFromEnv(env: LoadConfigInput['env']): Record<string, unknown> | undefined {
+  const set = Object.values(WEB_ENV_VARS).filter((variable) => Boolean(env[variable]));
+  if (set.length === 0) return undefined;
+  if (!env[WEB_ENV_VARS.url]) {
+    throw new ConfigError(ENVIRONMENT_SOURCE, WEB_ENV_VARS.url, `required with ${set.join(', ')}`);
+  }
+  const rpc = [...Object.values(DAEMON_ENV_VARS), USERNAME_ALIAS].filter(
+    (variable) => variable !== DAEMON_ENV_VARS.name && Boolean(env[variable]),
+  );
+  if (rpc.length > 0) {
+    throw new ConfigError(
+      ENVIRONMENT_SOURCE,
+      `${WEB_ENV_VARS.url}, ${rpc.join(', ')}`,
+      'a daemon is reached either through its Web UI (DELUGE_WEB_*) or by RPC, not both; unset one',
+    );
+  }
+  const web: Record<string, string> = {};
+  for (const [key, variable] of Object.entries(WEB_ENV_VARS)) {
+    const value = env[variable];
+    if (value) web[key] = value;
+  }
+  const name = env[DAEMON_ENV_VARS.name];
+  return name ? { name, web } : { web };
+}
+
 /** The daemon entry described by the `DELUGE_*` variables that are set (non-empty). */
 function daemonEntryFromEnv(env: LoadConfigInput['env']): Record<string, unknown> {
   const entry: Record<string, unknown> = {};
@@ -152,6 +201,8 @@ function daemonEntryFromEnv(env: LoadConfigInput['env']): Record<string, unknown
 }
 
 function envVariableFor(keyPath: string): string {
+  const webKey = /^daemons\[0\]\.web\.(\w+)$/.exec(keyPath)?.[1];
+  if (webKey !== undefined && webKey in WEB_ENV_VARS) return WEB_ENV_VARS[webKey as keyof typeof WEB_ENV_VARS];
   const key = /^daemons\[0\]\.(\w+)$/.exec(keyPath)?.[1];
   return key !== undefined && key in DAEMON_ENV_VARS ? DAEMON_ENV_VARS[key as keyof typeof DAEMON_ENV_VARS] : keyPath;
 }
@@ -221,28 +272,81 @@ function build(file: ConfigFile, context: SourceContext): ExporterConfig {
 
 function buildDaemon(entry: DaemonEntry, index: number, defaultTimeout: number, context: SourceContext): DaemonConfig {
   const keyPath = (key: string) => context.nameKeyPath(formatKeyPath(['daemons', index, ...key.split('.')]));
-  const tls: { fingerprintSha256?: string; caPem?: string } = {};
-  if (entry.tls?.fingerprint_sha256 !== undefined) tls.fingerprintSha256 = entry.tls.fingerprint_sha256;
-  if (entry.tls?.ca_file !== undefined) {
-    tls.caPem = readOrThrow(
-      context.readFile,
-      context.resolvePath(entry.tls.ca_file),
-      context.source,
-      keyPath('tls.ca_file'),
-    );
-  }
+  const timeoutSeconds = entry.timeout_seconds ?? defaultTimeout;
+  if (entry.web !== undefined) return buildWebUiDaemon(entry, entry.web, timeoutSeconds, context, keyPath);
+  const host = entry.host ?? DEFAULTS.host;
+  const port = entry.port ?? DEFAULTS.port;
   return {
-    name: entry.name ?? formatHostPort(entry.host, entry.port),
-    host: entry.host,
-    port: entry.port,
-    username: entry.username,
+    transport: 'rpc',
+    name: entry.name ?? formatHostPort(host, port),
+    host,
+    port,
+    // The schema requires a username wherever `web` is absent.
+    username: entry.username ?? '',
     password: new Secret(readPassword(entry, context, keyPath)),
-    tls,
-    timeoutSeconds: entry.timeout_seconds ?? defaultTimeout,
+    tls: buildTls(entry.tls, context, (key) => keyPath(`tls.${key}`)),
+    timeoutSeconds,
   };
 }
 
-function readPassword(entry: DaemonEntry, context: SourceContext, keyPath: (key: string) => string): string {
+function buildWebUiDaemon(
+  entry: DaemonEntry,
+  web: WebEntry,
+  timeoutSeconds: number,
+  context: SourceContext,
+  daemonKeyPath: (key: string) => string,
+): WebUiDaemonConfig {
+  const keyPath = (key: string) => daemonKeyPath(`web.${key}`);
+  const url = webUiBaseUrl(web.url);
+  const daemon = web.daemon === undefined ? undefined : parseHostPort(web.daemon);
+  const basic = web.basic_auth;
+  return {
+    transport: 'webui',
+    name: entry.name ?? url.host,
+    web: {
+      url: url.href,
+      password: new Secret(readPassword(web, context, keyPath)),
+      ...(daemon === undefined ? {} : { daemon }),
+      tls: buildTls(web.tls, context, (key) => keyPath(`tls.${key}`)),
+      ...(basic === undefined
+        ? {}
+        : {
+            basicAuth: {
+              username: basic.username,
+              password: new Secret(readPassword(basic, context, (key) => keyPath(`basic_auth.${key}`))),
+            },
+          }),
+    },
+    timeoutSeconds,
+  };
+}
+
+/** `host:port` as the schema accepted it (`[v6]:port` unbracketed). */
+function parseHostPort(value: string): { host: string; port: number } {
+  const match = HOST_PORT.exec(value);
+  return { host: match?.[1] ?? match?.[2] ?? '', port: Number(match?.[3]) };
+}
+
+function buildTls(
+  tls: TlsEntry | undefined,
+  context: SourceContext,
+  keyPath: (key: string) => string,
+): { fingerprintSha256?: string; caPem?: string } {
+  const built: { fingerprintSha256?: string; caPem?: string } = {};
+  if (tls?.fingerprint_sha256 !== undefined) built.fingerprintSha256 = tls.fingerprint_sha256;
+  if (tls?.ca_file !== undefined) {
+    built.caPem = readOrThrow(context.readFile, context.resolvePath(tls.ca_file), context.source, keyPath('ca_file'));
+  }
+  return built;
+}
+
+/** Where a password comes from: the value, or a file holding it (exactly one of them). */
+interface PasswordSource {
+  readonly password?: string | undefined;
+  readonly password_file?: string | undefined;
+}
+
+function readPassword(entry: PasswordSource, context: SourceContext, keyPath: (key: string) => string): string {
   if (entry.password !== undefined && entry.password_file !== undefined) {
     throw new ConfigError(context.source, keyPath('password_file'), 'set either password or password_file, not both');
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_FRAME_BYTES } from '../rpc/framing.js';
 import { DAEMON_PORT_RANGE, isDaemonPort } from '../rpc/port.js';
 import { normalizeFingerprint } from '../rpc/tls.js';
+import { webUiBaseUrl } from '../webui/client.js';
 import { PER_TORRENT_FAMILIES } from './per-torrent-families.js';
 
 /** Defaults applied to keys the config leaves out. */
@@ -83,19 +84,85 @@ const tlsSchema = z.strictObject(
   { error: expectedCollection('a mapping') },
 );
 
-const daemonSchema = z.strictObject(
-  {
-    name: nonEmptyString.optional(),
-    host: nonEmptyString.default(DEFAULTS.host),
-    port: port.default(DEFAULTS.port),
-    username: nonEmptyString,
-    password: password.optional(),
-    password_file: nonEmptyString.optional(),
-    timeout_seconds: positiveSeconds.optional(),
-    tls: tlsSchema.optional(),
+/** The keys of a daemon reached by RPC; none of them may stand beside `web`. */
+export const RPC_DAEMON_KEYS = ['host', 'port', 'username', 'password', 'password_file', 'tls'] as const;
+
+const urlExpected = 'expected an http:// or https:// URL without user name or password (value not shown)';
+/** The Web UI's base URL; never echoed (a user may have put credentials in it). */
+const webUrl = z.string({ error: urlExpected }).refine(
+  (value) => {
+    try {
+      webUiBaseUrl(value);
+      return true;
+    } catch {
+      return false;
+    }
   },
+  { error: urlExpected },
+);
+
+/** `host:port` of a daemon in the Web UI's host list; an IPv6 host in brackets. */
+export const HOST_PORT = /^(?:\[([^\]\s]+)\]|([^:\s[\]]+)):(\d{1,5})$/;
+const daemonAddressExpected = expected(`host:port with port ${DAEMON_PORT_RANGE}`);
+const hostPort = z
+  .string({ error: daemonAddressExpected })
+  .refine((value) => isDaemonPort(Number(HOST_PORT.exec(value)?.[3])), { error: daemonAddressExpected });
+
+const basicAuthSchema = z.strictObject(
+  { username: nonEmptyString, password: password.optional(), password_file: nonEmptyString.optional() },
   { error: expectedCollection('a mapping') },
 );
+
+const webSchema = z
+  .strictObject(
+    {
+      url: webUrl,
+      password: password.optional(),
+      password_file: nonEmptyString.optional(),
+      daemon: hostPort.optional(),
+      tls: tlsSchema.optional(),
+      basic_auth: basicAuthSchema.optional(),
+    },
+    { error: expectedCollection('a mapping') },
+  )
+  .superRefine((web, ctx) => {
+    if (web.tls !== undefined && !web.url.toLowerCase().startsWith('https:')) {
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'applies only to an https:// url' });
+    }
+  });
+
+const daemonSchema = z
+  .strictObject(
+    {
+      name: nonEmptyString.optional(),
+      host: nonEmptyString.optional(),
+      port: port.optional(),
+      username: nonEmptyString.optional(),
+      password: password.optional(),
+      password_file: nonEmptyString.optional(),
+      timeout_seconds: positiveSeconds.optional(),
+      tls: tlsSchema.optional(),
+      web: webSchema.optional(),
+    },
+    { error: expectedCollection('a mapping') },
+  )
+  .superRefine((daemon, ctx) => {
+    if (daemon.web === undefined) {
+      if (daemon.username === undefined) ctx.addIssue({ code: 'custom', path: ['username'], message: 'required' });
+      return;
+    }
+    const rpcKeys = RPC_DAEMON_KEYS.filter((key) => daemon[key] !== undefined);
+    if (rpcKeys.length > 0) {
+      const name = daemon.name === undefined ? '' : ` (${JSON.stringify(daemon.name)})`;
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message:
+          `this daemon${name} sets both web and ${rpcKeys.join(', ')}: a daemon is reached either by RPC ` +
+          '(host, port, username, password) or through its Web UI (web), not both',
+      });
+    }
+  });
 
 const perTorrentSchema = z.strictObject(
   {
@@ -147,6 +214,10 @@ export const configFileSchema = z.strictObject(
 export type ConfigFile = z.output<typeof configFileSchema>;
 /** One validated daemon entry. */
 export type DaemonEntry = ConfigFile['daemons'][number];
+/** The `web` block of a daemon entry. */
+export type WebEntry = NonNullable<DaemonEntry['web']>;
+/** A `tls` block (of a daemon, or of its `web`). */
+export type TlsEntry = NonNullable<DaemonEntry['tls']>;
 
 /** A validation failure: the key path (`daemons[0].port`) and what is wrong. */
 export interface SchemaViolation {

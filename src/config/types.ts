@@ -1,21 +1,48 @@
 import type { Secret } from './secret.js';
 
-/** The validated, frozen configuration. Produced once by `loadConfig`; nothing downstream reads env or files. */
-export interface DaemonConfig {
-  /** The `daemon` label; unique. Default `host:port`. */
+/** Certificate checks of a TLS connection (the daemon's RPC port, or an https Web UI). */
+export interface TlsConfig {
+  readonly fingerprintSha256?: string;
+  /** PEM text of the CA file (read at load time). */
+  readonly caPem?: string;
+}
+
+/** What every daemon entry has, however it is reached. Produced once by `loadConfig`; nothing downstream reads env or files. */
+interface DaemonConfigBase {
+  /** The `daemon` label; unique. Default `host:port` (of the daemon, or of the Web UI's url). */
   readonly name: string;
+  /** Per-daemon deadline for one scrape, seconds. */
+  readonly timeoutSeconds: number;
+}
+
+/** A daemon reached on its RPC port (DelugeRPC). */
+export interface RpcDaemonConfig extends DaemonConfigBase {
+  readonly transport: 'rpc';
   readonly host: string;
   readonly port: number;
   readonly username: string;
   readonly password: Secret;
-  readonly tls: {
-    readonly fingerprintSha256?: string;
-    /** PEM text of the CA file (read at load time). */
-    readonly caPem?: string;
-  };
-  /** Per-daemon deadline for one scrape, seconds. */
-  readonly timeoutSeconds: number;
+  readonly tls: TlsConfig;
 }
+
+/** A daemon reached through its Web UI (`deluge-web`'s JSON-RPC). */
+export interface WebUiDaemonConfig extends DaemonConfigBase {
+  readonly transport: 'webui';
+  readonly web: {
+    /** The Web UI's base URL, credential-free, with a trailing slash. */
+    readonly url: string;
+    readonly password: Secret;
+    /** The daemon the Web UI must be connected to (a `host:port` of its host list); any when absent. */
+    readonly daemon?: { readonly host: string; readonly port: number };
+    /** Certificate checks for an https url. */
+    readonly tls: TlsConfig;
+    /** Basic authentication for a proxy in front of the Web UI. */
+    readonly basicAuth?: { readonly username: string; readonly password: Secret };
+  };
+}
+
+/** One configured daemon: reached by RPC or by its Web UI, never both. */
+export type DaemonConfig = RpcDaemonConfig | WebUiDaemonConfig;
 
 export interface PerTorrentConfig {
   readonly enabled: boolean;

@@ -5,7 +5,7 @@
  * daemon-supplied text is also made printable and cut short.
  */
 import type { DaemonStatus } from '../collector/daemon-session.js';
-import { formatHostPort } from '../config/host-port.js';
+import { daemonAddress } from '../config/daemon-access.js';
 import type { DaemonConfig } from '../config/types.js';
 import { AuthLevel } from '../rpc/index.js';
 import { authLevelText, formatDuration, formatUtc, notAdminNote } from '../text/human-text.js';
@@ -63,7 +63,7 @@ function daemonRow(daemon: DaemonConfig, status: DaemonStatus | undefined, nowMs
   return [
     `<tr class="${rowClass}">`,
     `<td><a href="probe?target=${target}">${escapeHtml(daemon.name)}</a></td>`,
-    `<td>${escapeHtml(formatHostPort(daemon.host, daemon.port))}</td>`,
+    `<td>${escapeHtml(daemonAddress(daemon))}${daemon.transport === 'webui' ? ' <span class="muted">(Web UI)</span>' : ''}</td>`,
     stateCell(status, nowMs),
     `<td>${status?.torrentCount === undefined ? '-' : String(status.torrentCount)}</td>`,
     authCell(status?.authLevel),

@@ -9,7 +9,7 @@ import { expositionText, renderFamilies } from '../collector/exposition.js';
 import { daemonDeadlineSeconds } from '../collector/scraper.js';
 import type { ScrapeRequest, Scraper } from '../collector/scraper-api.js';
 import { type MetricFamily, sampleCount, samplesOf } from '../collector/types.js';
-import { formatHostPort } from '../config/host-port.js';
+import { daemonAccountText, daemonAddress, daemonSecrets, daemonTls } from '../config/daemon-access.js';
 import type { DaemonConfig, ExporterConfig } from '../config/types.js';
 import { formatUtc } from '../text/human-text.js';
 import { printable } from '../text/printable.js';
@@ -30,11 +30,16 @@ export interface DebugProbeOptions {
 }
 
 function tlsText(daemon: DaemonConfig): string {
+  const tls = daemonTls(daemon);
   const checks = [
-    ...(daemon.tls.fingerprintSha256 === undefined ? [] : [`pinned to SHA-256 ${daemon.tls.fingerprintSha256}`]),
-    ...(daemon.tls.caPem === undefined ? [] : ['verified against ca_file']),
+    ...(tls.fingerprintSha256 === undefined ? [] : [`pinned to SHA-256 ${tls.fingerprintSha256}`]),
+    ...(tls.caPem === undefined ? [] : ['verified against ca_file']),
   ];
-  return checks.length === 0 ? 'any certificate accepted (Deluge certificates are self-signed)' : checks.join(', ');
+  if (checks.length > 0) return checks.join(', ');
+  if (daemon.transport === 'rpc') return 'any certificate accepted (Deluge certificates are self-signed)';
+  return daemon.web.url.startsWith('https:')
+    ? 'verified like a web site (system CAs and host name)'
+    : 'none (the Web UI url is http://)';
 }
 
 /** Trace times come from a millisecond clock. */
@@ -91,7 +96,7 @@ function upValue(families: readonly MetricFamily[]): number | undefined {
 export async function debugProbe(options: DebugProbeOptions): Promise<string> {
   const { scraper, config, daemon } = options;
   const now = options.now ?? Date.now;
-  const secrets = [daemon.password.reveal()];
+  const secrets = daemonSecrets(daemon);
   const shown = (text: string) => printable(text, MAX_TEXT, secrets);
   const entries: TraceEntry[] = [];
   const tracer: ScrapeTracer = {
@@ -123,7 +128,7 @@ export async function debugProbe(options: DebugProbeOptions): Promise<string> {
   const lines = [
     `deluge-exporter ${options.version}: debug probe of daemon ${JSON.stringify(shown(daemon.name))}`,
     `started ${formatUtc(startedMs)}, took ${Math.round(tookMs)} ms, deadline ${deadline} s`,
-    `address ${formatHostPort(daemon.host, daemon.port)}, user ${JSON.stringify(shown(daemon.username))} (password not shown)`,
+    `address ${daemonAddress(daemon)}${daemon.transport === 'webui' ? ' (Web UI)' : ''}, ${daemonAccountText(daemon, (text) => JSON.stringify(shown(text)))}`,
     `TLS: ${tlsText(daemon)}`,
     `result: ${up === 1 ? 'UP' : 'DOWN'} (deluge_up ${up ?? 'missing'})`,
     ...(lastError === undefined

@@ -14,6 +14,16 @@ import {
   DelugeTimeoutError,
   DelugeWrappedError,
 } from '../rpc/index.js';
+import {
+  WebUiAuthError,
+  WebUiCertificatePinError,
+  WebUiConnectionError,
+  WebUiDaemonChoiceError,
+  WebUiDaemonConnectError,
+  WebUiLimitError,
+  WebUiProtocolError,
+  WebUiRemoteError,
+} from '../webui/index.js';
 import { printable } from './printable.js';
 
 /** Longest failure detail shown; daemon error strings can be any length. */
@@ -29,7 +39,9 @@ export type FailureCategory =
   | 'not a Deluge 2.x daemon'
   | 'answer too large'
   | 'daemon error'
-  | 'unexpected answer';
+  | 'unexpected answer'
+  | 'Web UI on another daemon'
+  | 'not a Deluge Web UI';
 
 export interface FailureDescription {
   readonly category: FailureCategory;
@@ -52,7 +64,57 @@ interface FailureRule {
   readonly hint: string;
 }
 
+/** How the daemon's Web UI fails, checked before the RPC rules. */
+const WEB_UI_RULES: readonly FailureRule[] = [
+  {
+    matches: (error) => error instanceof WebUiCertificatePinError,
+    category: 'certificate mismatch',
+    hint: 'the Web UI presents another certificate than web.tls.fingerprint_sha256 pins; if it was renewed on purpose, pin the new fingerprint',
+  },
+  {
+    matches: (error) => error instanceof WebUiConnectionError && isCertificateVerificationError(error.cause),
+    category: 'certificate mismatch',
+    hint: "the Web UI's certificate does not verify: set web.tls.ca_file to its CA (or its own certificate), or pin it with web.tls.fingerprint_sha256",
+  },
+  {
+    matches: (error) => error instanceof WebUiAuthError,
+    category: 'login refused',
+    hint: "check web.password against the Web UI's password (deluge-web's default is deluge)",
+  },
+  {
+    matches: (error) => error instanceof WebUiDaemonChoiceError,
+    category: 'Web UI on another daemon',
+    hint: "the Web UI has ONE daemon connection shared by everyone using it; the exporter never switches it: choose the daemon in the Web UI's Connection Manager, or set web.daemon",
+  },
+  {
+    matches: (error) => error instanceof WebUiDaemonConnectError,
+    category: 'unreachable',
+    hint: "the Web UI could not connect to the daemon: is deluged running, and is the account in the Web UI's host list (Connection Manager) right?",
+  },
+  {
+    matches: (error) => error instanceof WebUiConnectionError,
+    category: 'unreachable',
+    hint: 'is deluge-web running and listening at web.url (and the proxy in front of it, if any)?',
+  },
+  {
+    matches: (error) => error instanceof WebUiLimitError,
+    category: 'answer too large',
+    hint: 'an answer of the Web UI broke a size limit; with very many torrents raise max_frame_bytes, or turn per-torrent series down',
+  },
+  {
+    matches: (error) => error instanceof WebUiProtocolError,
+    category: 'not a Deluge Web UI',
+    hint: 'something answered at web.url, but not as deluge-web does: check the URL and its base path, and web.basic_auth for a proxy in front',
+  },
+  {
+    matches: (error) => error instanceof WebUiRemoteError,
+    category: 'daemon error',
+    hint: "the Web UI or the daemon behind it failed the call; deluge-web's and deluged's logs say more",
+  },
+];
+
 const FAILURE_RULES: readonly FailureRule[] = [
+  ...WEB_UI_RULES,
   {
     matches: (error) => error instanceof DelugeCertificatePinError,
     category: 'certificate mismatch',

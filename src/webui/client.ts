@@ -121,6 +121,7 @@ export class WebUiClient {
   #login: Promise<void> | undefined;
   #nextId = 1;
   #closed = false;
+  #logins = 0;
 
   /** @throws TypeError for a bad url, InvalidFingerprintError for a malformed pin, RangeError for a bad limit */
   constructor(options: WebUiClientOptions) {
@@ -142,6 +143,11 @@ export class WebUiClient {
       basic === undefined
         ? undefined
         : `Basic ${Buffer.from(`${basic.username}:${reveal(basic.password)}`, 'utf8').toString('base64')}`;
+  }
+
+  /** Successful logins so far: a new value means a new session (whose event listeners must be registered again). */
+  get logins(): number {
+    return this.#logins;
   }
 
   /** Whether the client holds a session cookie (it may have expired on the Web UI's side). */
@@ -247,6 +253,7 @@ export class WebUiClient {
     if (cookie === undefined) {
       throw new WebUiAuthError('auth.login answered true but set no _session_id cookie', { method: 'auth.login' });
     }
+    this.#logins += 1;
   }
 
   /** One call on the wire: its parsed answer, and the session id its `Set-Cookie` gave (kept). */

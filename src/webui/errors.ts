@@ -161,3 +161,20 @@ export class WebUiRemoteError extends WebUiError {
     super(`${options?.method ?? 'call'} failed in the Web UI (error ${remoteCode}): ${remoteMessage}`, options);
   }
 }
+
+/**
+ * The Web UI is not connected to the daemon to read, and may not be (or could not be) connected to
+ * it: connected to another one, to none with several to choose from, or the connect failed.
+ */
+export class WebUiDaemonChoiceError extends WebUiError {
+  override readonly name = 'WebUiDaemonChoiceError';
+  readonly kind = 'connection' as const;
+  readonly code = 'WEBUI_ERR_DAEMON_CHOICE';
+}
+
+/** The Web UI was told to connect to the daemon and could not (the daemon is down, or its host-list account is wrong). */
+export class WebUiDaemonConnectError extends WebUiError {
+  override readonly name = 'WebUiDaemonConnectError';
+  readonly kind = 'connection' as const;
+  readonly code = 'WEBUI_ERR_DAEMON_CONNECT';
+}

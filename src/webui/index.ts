@@ -9,6 +9,8 @@ export {
   WebUiAuthError,
   WebUiCertificatePinError,
   WebUiConnectionError,
+  WebUiDaemonChoiceError,
+  WebUiDaemonConnectError,
   WebUiError,
   WebUiHttpError,
   WebUiLimitError,

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requests } from '../../src/rpc/api.js';
@@ -11,42 +9,10 @@ import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemo
 import { addTorrent } from '../harness/deluge-calls.js';
 import { findFreePort } from '../harness/ports.js';
 import { makeTorrent } from '../harness/torrent.js';
-import { REPO_ROOT } from '../support/exporter-process.js';
+import { checkDaemonsCli, row } from '../support/check-daemons-cli.js';
 
 const WRONG_PASSWORD = 'wrong-password-7f3a';
 const TORRENTS = 2;
-
-interface CliOutcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `deluge-exporter --config <yaml> --check-daemons` as a process. */
-function checkDaemonsCli(configYaml: string): Promise<CliOutcome> {
-  const dir = mkdtempSync(join(tmpdir(), 'check-daemons-'));
-  const configPath = join(dir, 'config.yaml');
-  writeFileSync(configPath, configYaml, { mode: 0o600 });
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('DELUGE_')));
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', '--config', configPath, '--check-daemons'],
-      { cwd: REPO_ROOT, env, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        rmSync(dir, { recursive: true, force: true });
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** The table row of `name`, split into cells (cells never contain two spaces in a row). */
-function row(stdout: string, name: string): string[] {
-  const line = stdout.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-  if (line === undefined) throw new Error(`no row for ${name} in:\n${stdout}`);
-  return line.split(/ {2,}/);
-}
 
 describe('deluge-exporter --check-daemons against real deluged', () => {
   let daemon: DaemonHandle;
@@ -106,14 +72,14 @@ describe('deluge-exporter --check-daemons against real deluged', () => {
     const expectedAdmin = ['yes', 'ok', '10 (admin)', version, libtorrentVersion, String(adminTorrents)];
     for (const name of ['admin', 'pinned']) {
       const cells = row(stdout, name);
-      expect(cells.slice(1, 2)).toEqual([`127.0.0.1:${daemon.port}`]);
-      expect(cells.slice(2, 8)).toEqual(expectedAdmin);
-      expect(cells[8]).toMatch(/^\d+\.\d ms$/);
-      expect(cells[9]).toBe(fingerprint);
+      expect(cells.slice(1, 3)).toEqual([`127.0.0.1:${daemon.port}`, 'rpc']);
+      expect(cells.slice(3, 9)).toEqual(expectedAdmin);
+      expect(cells[9]).toMatch(/^\d+\.\d ms$/);
+      expect(cells[10]).toBe(fingerprint);
     }
     // The fingerprint column pastes straight into tls.fingerprint_sha256.
-    expect(normalizeFingerprint(row(stdout, 'admin')[9] ?? '')).toBe(fingerprint);
-    expect(row(stdout, 'user5').slice(2, 8)).toEqual([
+    expect(normalizeFingerprint(row(stdout, 'admin')[10] ?? '')).toBe(fingerprint);
+    expect(row(stdout, 'user5').slice(3, 9)).toEqual([
       'yes',
       'ok',
       '5 (normal)',
@@ -141,8 +107,8 @@ describe('deluge-exporter --check-daemons against real deluged', () => {
     const { code, stdout, stderr } = await checkDaemonsCli(JSON.stringify(config));
     expect(stderr).toBe('');
     expect(code).toBe(1);
-    expect(row(stdout, 'admin').slice(2, 4)).toEqual(['yes', 'ok']);
-    expect(row(stdout, 'wrong-password').slice(2, 10)).toEqual([
+    expect(row(stdout, 'admin').slice(3, 5)).toEqual(['yes', 'ok']);
+    expect(row(stdout, 'wrong-password').slice(3, 11)).toEqual([
       'yes',
       'refused',
       '-',
@@ -153,8 +119,9 @@ describe('deluge-exporter --check-daemons against real deluged', () => {
       fingerprint,
     ]);
     expect(stdout).toContain('wrong-password: FAILED, login refused: Password does not match\n');
-    expect(row(stdout, 'nothing-listening').slice(1, 10)).toEqual([
+    expect(row(stdout, 'nothing-listening').slice(1, 11)).toEqual([
       `127.0.0.1:${freePort}`,
+      'rpc',
       'no',
       'not tried',
       '-',
@@ -166,7 +133,7 @@ describe('deluge-exporter --check-daemons against real deluged', () => {
     ]);
     expect(stdout).toMatch(/nothing-listening: FAILED, unreachable: .*ECONNREFUSED/);
     // The certificate the daemon really presents is shown, ready to pin if the change was intended.
-    expect(row(stdout, 'wrong-pin').slice(2, 10)).toEqual(['yes', 'not tried', '-', '-', '-', '-', '-', fingerprint]);
+    expect(row(stdout, 'wrong-pin').slice(3, 11)).toEqual(['yes', 'not tried', '-', '-', '-', '-', '-', fingerprint]);
     expect(stdout).toContain(
       `wrong-pin: FAILED, certificate mismatch: daemon certificate fingerprint ${fingerprint} does not match the pinned ${wrongPin}`,
     );

@@ -45,14 +45,16 @@ describe('eventFamily', () => {
 });
 
 describe('healthFamilies', () => {
-  it('reports up, duration, per-collector success and auth level', () => {
+  it('reports up, duration, per-collector success, auth level and the way to the daemon', () => {
     const families = healthFamilies({
       daemon: 'd1',
       up: true,
       durationSeconds: 0.042,
       collectorSuccess: { session: true, disk: false },
       authLevel: 10,
+      transport: 'webui',
     });
+    expect(valuesBy(findFamily(families, 'deluge_transport_info'), 'transport')).toEqual({ webui: 1 });
     expect(valuesBy(findFamily(families, 'deluge_up'))).toEqual({ '': 1 });
     expect(valuesBy(findFamily(families, 'deluge_scrape_duration_seconds'))).toEqual({ '': 0.042 });
     expect(valuesBy(findFamily(families, 'deluge_scrape_collector_success'), 'collector')).toEqual({
@@ -63,8 +65,15 @@ describe('healthFamilies', () => {
   });
 
   it('still reports deluge_up 0 for a daemon that could not be reached, without an auth level', () => {
-    const families = healthFamilies({ daemon: 'd1', up: false, durationSeconds: 5, collectorSuccess: {} });
+    const families = healthFamilies({
+      daemon: 'd1',
+      up: false,
+      durationSeconds: 5,
+      collectorSuccess: {},
+      transport: 'rpc',
+    });
     expect(valuesBy(findFamily(families, 'deluge_up'))).toEqual({ '': 0 });
     expect(findFamily(families, 'deluge_login_auth_level').samples).toEqual([]);
+    expect(valuesBy(findFamily(families, 'deluge_transport_info'), 'transport')).toEqual({ rpc: 1 });
   });
 });

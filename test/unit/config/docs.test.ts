@@ -78,24 +78,27 @@ function readmeTable(): Map<string, string> {
 
 /**
  * docs/configuration.md's reference blocks as full key path → the key's line. Top-level keys and
- * the blocks under `per_torrent:`/`disk:` come from the main block, `daemons[].…` from `<daemon_config>`
- * and `daemons[].tls.…` from its `tls:` block.
+ * the blocks under `per_torrent:`/`disk:` come from the main block, `daemons[].…` from `<daemon_config>`,
+ * nested keys from the mappings they are indented under (`daemons[].web.tls.ca_file`).
  */
 function configurationDocLines(): Map<string, string> {
   const docs = readFileSync(new URL('docs/configuration.md', root), 'utf8');
   const lines = new Map<string, string>();
   let section = '';
-  let block = '';
+  // The mappings the current line is inside of, by their indentation (`web:` then `  tls:`).
+  let blocks: { indent: number; key: string }[] = [];
   for (const line of docs.split('\n')) {
     if (line.startsWith('### ')) section = line.startsWith('### `<daemon_config>`') ? 'daemons[].' : '';
-    const nested = line.match(/^(\w+):\s*$/);
+    if (line.startsWith('#') || line.startsWith('```') || line.trim().startsWith('#')) continue;
+    const indent = line.length - line.trimStart().length;
+    if (line.trim() !== '') blocks = blocks.filter((block) => block.indent < indent);
+    const nested = line.match(/^(\s*)(\w+):\s*$/);
     if (nested) {
-      block = `${nested[1]}.`;
+      blocks.push({ indent, key: `${nested[2]}.` });
       continue;
     }
-    if (/^\S/.test(line) && !line.startsWith('#')) block = '';
     const key = line.match(/^\s*\[?\s*(\w+):/)?.[1];
-    if (key !== undefined) lines.set(`${section}${block}${key}`, line);
+    if (key !== undefined) lines.set(`${section}${blocks.map((block) => block.key).join('')}${key}`, line);
   }
   return lines;
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { summarizeConfig } from '../../../src/config/summary.js';
+import { rpc } from '../../support/config.js';
 
 const examplePath = fileURLToPath(new URL('../../../examples/config.yaml', import.meta.url));
 const passwordFile = '/run/secrets/deluge-seedbox-password';
@@ -21,11 +22,13 @@ function loadExample() {
 describe('examples/config.yaml', () => {
   it('is a valid config describing two daemons', () => {
     const config = loadExample();
-    expect(config.daemons.map((daemon) => [daemon.name, daemon.host, daemon.port, daemon.timeoutSeconds])).toEqual([
+    expect(
+      config.daemons.map(rpc).map((daemon) => [daemon.name, daemon.host, daemon.port, daemon.timeoutSeconds]),
+    ).toEqual([
       ['local', '127.0.0.1', 58846, 10],
       ['seedbox', 'seedbox.example.net', 58846, 15],
     ]);
-    expect(config.daemons[1]?.password.reveal()).toBe('from-secret-file');
+    expect(config.daemons.map(rpc)[1]?.password.reveal()).toBe('from-secret-file');
   });
 });
 

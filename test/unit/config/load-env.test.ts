@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/errors.js';
 import { type LoadConfigInput, loadConfig } from '../../../src/config/load.js';
+import { rpc } from '../../support/config.js';
 
 /** A readFile over an in-memory file table; missing files fail like the real one. */
 function fakeFiles(files: Record<string, string>): (path: string) => string {
@@ -40,7 +41,7 @@ describe('loadConfig from the environment', () => {
       }),
     );
     expect(config.daemons).toHaveLength(1);
-    const [daemon] = config.daemons;
+    const [daemon] = config.daemons.map(rpc);
     expect([daemon?.name, daemon?.host, daemon?.port, daemon?.username]).toEqual([
       'nas',
       'deluge.lan',
@@ -54,7 +55,7 @@ describe('loadConfig from the environment', () => {
   });
 
   it('defaults host, port and name', () => {
-    const [daemon] = loadConfig(input({ DELUGE_USERNAME: 'u', DELUGE_PASSWORD: 'p' })).daemons;
+    const [daemon] = loadConfig(input({ DELUGE_USERNAME: 'u', DELUGE_PASSWORD: 'p' })).daemons.map(rpc);
     expect([daemon?.name, daemon?.host, daemon?.port]).toEqual(['127.0.0.1:58846', '127.0.0.1', 58846]);
   });
 
@@ -65,7 +66,7 @@ describe('loadConfig from the environment', () => {
         { '/run/secrets/deluge': 'pw-from-file\r\n' },
       ),
     );
-    expect(config.daemons[0]?.password.reveal()).toBe('pw-from-file');
+    expect(config.daemons.map(rpc)[0]?.password.reveal()).toBe('pw-from-file');
   });
 
   it.each([
@@ -111,7 +112,7 @@ describe('loadConfig embedded default (localclient from Deluge auth file)', () =
       homedir: '/home/alice',
       platform: 'linux',
     });
-    const [daemon] = config.daemons;
+    const [daemon] = config.daemons.map(rpc);
     expect([daemon?.name, daemon?.host, daemon?.port, daemon?.username]).toEqual([
       '127.0.0.1:58900',
       '127.0.0.1',
@@ -123,11 +124,11 @@ describe('loadConfig embedded default (localclient from Deluge auth file)', () =
 
   it('uses ~/.config/deluge, then XDG_CONFIG_HOME, then the Debian service dir', () => {
     const home = loadConfig(input({}, { '/home/alice/.config/deluge/auth': authText }));
-    expect(home.daemons[0]?.password.reveal()).toBe('0123abcd');
+    expect(home.daemons.map(rpc)[0]?.password.reveal()).toBe('0123abcd');
     const xdg = loadConfig(input({ XDG_CONFIG_HOME: '/xdg' }, { '/xdg/deluge/auth': 'localclient:xdgpw:10\n' }));
-    expect(xdg.daemons[0]?.password.reveal()).toBe('xdgpw');
+    expect(xdg.daemons.map(rpc)[0]?.password.reveal()).toBe('xdgpw');
     const debian = loadConfig(input({}, { '/var/lib/deluged/config/auth': 'localclient:debianpw:10\n' }));
-    expect(debian.daemons[0]?.password.reveal()).toBe('debianpw');
+    expect(debian.daemons.map(rpc)[0]?.password.reveal()).toBe('debianpw');
   });
 
   it('says what it tried and how to configure when no auth file has a localclient line', () => {
@@ -142,7 +143,7 @@ describe('loadConfig embedded default (localclient from Deluge auth file)', () =
 
   it('applies DELUGE_HOST and validates DELUGE_PORT in this mode too', () => {
     const files = { '/home/alice/.config/deluge/auth': authText };
-    expect(loadConfig(input({ DELUGE_HOST: 'box' }, files)).daemons[0]?.name).toBe('box:58846');
+    expect(loadConfig(input({ DELUGE_HOST: 'box' }, files)).daemons.map(rpc)[0]?.name).toBe('box:58846');
     expect(errorMessage(() => loadConfig(input({ DELUGE_PORT: '99999' }, files)))).toBe(
       'environment: DELUGE_PORT: expected integer 1..65535, got 99999',
     );
@@ -156,9 +157,13 @@ describe('the reference exporter environment (tobbez/deluge_exporter)', () => {
   it('DELUGE_USER is DELUGE_USERNAME; PER_TORRENT_METRICS 1 on, 0 off', () => {
     const env = { DELUGE_HOST: 'h', DELUGE_PORT: '1234', DELUGE_USER: 'tobbez', DELUGE_PASSWORD: 'p' };
     const on = loadConfig(input({ ...env, PER_TORRENT_METRICS: '1' }));
-    expect([on.daemons[0]?.username, on.daemons[0]?.port, on.perTorrent.enabled]).toEqual(['tobbez', 1234, true]);
+    expect([on.daemons.map(rpc)[0]?.username, on.daemons.map(rpc)[0]?.port, on.perTorrent.enabled]).toEqual([
+      'tobbez',
+      1234,
+      true,
+    ]);
     expect(loadConfig(input({ ...env, PER_TORRENT_METRICS: '0' })).perTorrent.enabled).toBe(false);
-    expect(loadConfig(input({ ...env, DELUGE_USERNAME: 'tobbez' })).daemons[0]?.username).toBe('tobbez');
+    expect(loadConfig(input({ ...env, DELUGE_USERNAME: 'tobbez' })).daemons.map(rpc)[0]?.username).toBe('tobbez');
     expect(errorMessage(() => loadConfig(input({ ...env, PER_TORRENT_METRICS: 'yes' })))).toBe(
       'environment: PER_TORRENT_METRICS: expected 1 or 0, got "yes"',
     );
@@ -172,13 +177,13 @@ describe('the reference exporter environment (tobbez/deluge_exporter)', () => {
 
   it('the embedded default reads daemon_port from core.conf (two JSON objects) next to auth', () => {
     const files = { '/srv/deluge/auth': 'localclient:lc-secret:10\n', '/srv/deluge/core.conf': CORE_CONF };
-    const [daemon] = loadConfig(input({ DELUGE_CONFIG_DIR: '/srv/deluge' }, files)).daemons;
+    const [daemon] = loadConfig(input({ DELUGE_CONFIG_DIR: '/srv/deluge' }, files)).daemons.map(rpc);
     expect([daemon?.username, daemon?.port, daemon?.password.reveal()]).toEqual(['localclient', 60123, 'lc-secret']);
-    const [pinned] = loadConfig(input({ DELUGE_CONFIG_DIR: '/srv/deluge', DELUGE_PORT: '5' }, files)).daemons;
+    const [pinned] = loadConfig(input({ DELUGE_CONFIG_DIR: '/srv/deluge', DELUGE_PORT: '5' }, files)).daemons.map(rpc);
     expect(pinned?.port).toBe(5);
     const [noCoreConf] = loadConfig(
       input({ DELUGE_CONFIG_DIR: '/srv/deluge' }, { '/srv/deluge/auth': 'localclient:x:10\n' }),
-    ).daemons;
+    ).daemons.map(rpc);
     expect(noCoreConf?.port).toBe(58846);
     expect(
       errorMessage(() =>

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/errors.js';
 import { type LoadConfigInput, loadConfig } from '../../../src/config/load.js';
 import { Secret } from '../../../src/config/secret.js';
+import { rpc } from '../../support/config.js';
 
 const fixturesDir = fileURLToPath(new URL('../../fixtures/config/', import.meta.url));
 const fixture = (name: string) => `${fixturesDir}${name}`;
@@ -119,9 +120,10 @@ describe('loadConfig from a YAML file', () => {
   it('applies every default to a minimal file', () => {
     const config = loadFixture('good-minimal.yaml');
     expect(config.daemons).toHaveLength(1);
-    const [daemon] = config.daemons;
+    const [daemon] = config.daemons.map(rpc);
     expect(daemon?.password.reveal()).toBe('minimal-secret');
     expect({ ...daemon, password: undefined }).toEqual({
+      transport: 'rpc',
       name: '127.0.0.1:58846',
       host: '127.0.0.1',
       port: 58846,
@@ -143,7 +145,7 @@ describe('loadConfig from a YAML file', () => {
 
   it('maps every key of a full file, resolving files relative to the config', () => {
     const config = loadFixture('good-full.yaml');
-    const [seedbox, local] = config.daemons;
+    const [seedbox, local] = config.daemons.map(rpc);
     expect(seedbox?.name).toBe('seedbox');
     expect(seedbox?.host).toBe('seedbox.example.net');
     expect(seedbox?.port).toBe(58847);
@@ -172,19 +174,23 @@ describe('loadConfig from a YAML file', () => {
 
   it('keeps passwords out of JSON and inspect output', () => {
     const config = loadFixture('good-full.yaml');
-    for (const rendered of [JSON.stringify(config), inspect(config, { depth: 10 }), `${config.daemons[0]?.password}`]) {
+    for (const rendered of [
+      JSON.stringify(config),
+      inspect(config, { depth: 10 }),
+      `${config.daemons.map(rpc)[0]?.password}`,
+    ]) {
       expect(rendered).not.toContain('file-secret-42');
       expect(rendered).not.toContain('inline-secret');
       expect(rendered).toContain('[REDACTED]');
     }
-    expect(config.daemons[0]?.password).toBeInstanceOf(Secret);
+    expect(config.daemons.map(rpc)[0]?.password).toBeInstanceOf(Secret);
   });
 
   it('returns a deeply frozen config', () => {
     const config = loadFixture('good-full.yaml');
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.daemons)).toBe(true);
-    expect(Object.isFrozen(config.daemons[0]?.tls)).toBe(true);
+    expect(Object.isFrozen(config.daemons.map(rpc)[0]?.tls)).toBe(true);
     expect(Object.isFrozen(config.perTorrent.states)).toBe(true);
     expect(() => {
       (config.disk.extraPaths as string[]).push('/tmp');

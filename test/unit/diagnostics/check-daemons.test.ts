@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkDaemon, type DaemonCheck, formatDaemonChecks } from '../../../src/cli/check-daemons.js';
+import { checkDaemon, formatDaemonChecks } from '../../../src/cli/check-daemons.js';
+import type { DaemonCheck } from '../../../src/cli/daemon-check.js';
 import { Secret } from '../../../src/config/secret.js';
-import type { DaemonConfig } from '../../../src/config/types.js';
+import type { DaemonConfig, RpcDaemonConfig } from '../../../src/config/types.js';
 import { generateCertificate } from '../../support/certificate.js';
 import { configWithDaemons, testDaemon } from '../../support/config.js';
 import {
@@ -30,7 +31,7 @@ async function fake(options: FakeDaemonOptions = {}): Promise<FakeDaemon> {
   return daemon;
 }
 
-function entry(daemon: FakeDaemon, overrides: Partial<DaemonConfig> = {}): DaemonConfig {
+function entry(daemon: FakeDaemon, overrides: Partial<RpcDaemonConfig> = {}): RpcDaemonConfig {
   return { ...testDaemon('fake', 'admin-secret'), port: daemon.port, username: 'admin', ...overrides };
 }
 
@@ -132,6 +133,7 @@ describe('formatDaemonChecks', () => {
   const ok: DaemonCheck = {
     name: 'seedbox',
     address: '10.0.0.2:58846',
+    via: 'rpc',
     reachable: true,
     fingerprintSha256: 'AB:'.repeat(31).concat('CD'),
     login: 'ok',
@@ -146,6 +148,7 @@ describe('formatDaemonChecks', () => {
   const down: DaemonCheck = {
     name: 'nas',
     address: '[::1]:1',
+    via: 'rpc',
     reachable: false,
     fingerprintSha256: undefined,
     login: 'not tried',
@@ -158,18 +161,31 @@ describe('formatDaemonChecks', () => {
     warnings: ['a warning'],
   };
 
-  it('aligns one row per daemon, then failures with hints, warnings and the verdict', () => {
-    expect(formatDaemonChecks([ok, down]).split('\n')).toEqual([
-      'DAEMON   ADDRESS         REACHABLE  LOGIN      AUTH LEVEL  DELUGE  LIBTORRENT  TORRENTS  RTT     TLS CERTIFICATE SHA-256',
-      `seedbox  10.0.0.2:58846  yes        ok         10 (admin)  2.0.3   1.2.18.0    1234      2.3 ms  ${ok.fingerprintSha256}`,
-      'nas      [::1]:1         no         not tried  -           -       -           -         -       -',
+  const web: DaemonCheck = {
+    ...ok,
+    name: 'box',
+    address: 'https://box.example/deluge/',
+    via: 'Web UI 2.2.0',
+    connectedTo: '127.0.0.1:58846 (user "admin")',
+    fingerprintSha256: undefined,
+    authLevel: 5,
+  };
+
+  it('aligns one row per daemon, then the Web UI daemons, failures with hints, warnings and the verdict', () => {
+    expect(formatDaemonChecks([ok, down, web]).split('\n')).toEqual([
+      'DAEMON   ADDRESS                      VIA           REACHABLE  LOGIN      AUTH LEVEL  DELUGE  LIBTORRENT  TORRENTS  RTT     TLS CERTIFICATE SHA-256',
+      `seedbox  10.0.0.2:58846               rpc           yes        ok         10 (admin)  2.0.3   1.2.18.0    1234      2.3 ms  ${ok.fingerprintSha256}`,
+      'nas      [::1]:1                      rpc           no         not tried  -           -       -           -         -       -',
+      'box      https://box.example/deluge/  Web UI 2.2.0  yes        ok         5 (normal)  2.0.3   1.2.18.0    1234      2.3 ms  -',
       '',
       'nas: FAILED, unreachable: connect ECONNREFUSED ::1:1',
       '  is deluged running?',
       '',
       'nas: warning: a warning',
       '',
-      '1 of 2 daemon(s) OK',
+      'box: the Web UI is connected to daemon 127.0.0.1:58846 (user "admin")',
+      '',
+      '2 of 3 daemon(s) OK',
       '',
     ]);
   });

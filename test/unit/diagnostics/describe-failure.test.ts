@@ -10,6 +10,17 @@ import {
   DelugeWrappedError,
 } from '../../../src/rpc/index.js';
 import { describeFailure } from '../../../src/text/describe-failure.js';
+import {
+  WebUiAuthError,
+  WebUiCertificatePinError,
+  WebUiConnectionError,
+  WebUiDaemonChoiceError,
+  WebUiHttpError,
+  WebUiLimitError,
+  WebUiNotJsonError,
+  WebUiRemoteError,
+  WebUiTimeoutError,
+} from '../../../src/webui/index.js';
 
 const PIN = `${'AB:'.repeat(31)}CD`;
 
@@ -34,6 +45,22 @@ describe('describeFailure', () => {
     [new DelugeProtocolError('unknown message type 7'), 'not a Deluge 2.x daemon', 'Deluge 2.x'],
     [new DelugeRemoteError('nope', 'InvalidTorrentError', ['nope'], {}, ''), 'daemon error', 'its own log'],
     [new Error('core.get_session_state did not answer a list'), 'unexpected answer', 'report it'],
+    [new WebUiCertificatePinError(PIN, PIN.replace('CD', 'EF')), 'certificate mismatch', 'web.tls.fingerprint_sha256'],
+    [
+      new WebUiConnectionError('cannot reach the Web UI: self-signed certificate', {
+        cause: Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+      }),
+      'certificate mismatch',
+      'web.tls.ca_file',
+    ],
+    [new WebUiAuthError('the Web UI refused the password'), 'login refused', 'web.password'],
+    [new WebUiDaemonChoiceError('connected to another daemon'), 'Web UI on another daemon', 'never switches'],
+    [new WebUiTimeoutError('no answer'), 'timed out', 'in time'],
+    [new WebUiConnectionError('cannot reach the Web UI: connect ECONNREFUSED'), 'unreachable', 'deluge-web running'],
+    [new WebUiLimitError('answer larger than 1 bytes', 'maxAnswerBytes', 1), 'answer too large', 'max_frame_bytes'],
+    [new WebUiHttpError(401, '""'), 'not a Deluge Web UI', 'web.basic_auth'],
+    [new WebUiNotJsonError('text/html', '"<html>"', 'answer is not JSON'), 'not a Deluge Web UI', 'base path'],
+    [new WebUiRemoteError(4, 'Failure: boom', { method: 'core.x' }), 'daemon error', "deluge-web's"],
   ])('%s is a %s failure', (error, category, hintWord) => {
     const described = describeFailure(error);
     expect(described.category).toBe(category);
