@@ -51,17 +51,27 @@ interface Running {
 
 interface Contender {
   readonly label: string;
+  /** What a successful scrape holds, so failing scrapes are never timed. */
+  readonly healthy: RegExp;
   start(daemon: DaemonHandle, web: DelugeWebHandle): Promise<Running>;
 }
 
-/** deluge-exporter through the daemon port, with `per_torrent` as given. */
-function rpcContender(cli: string, label: string, perTorrent: Record<string, unknown>): Contender {
+type Way = 'daemon port' | 'Web UI';
+type Series = 'aggregates only' | 'per-torrent (default cap)';
+
+/** deluge-exporter through the daemon port or through the Web UI, with aggregates only or the default per-torrent series. */
+function ourContender(cli: string, way: Way, series: Series): Contender {
   return {
-    label,
-    async start(daemon) {
+    label: `deluge-exporter, ${way}, ${series}`,
+    healthy: /^deluge_up\{daemon="bench"\} 1$/m,
+    async start(daemon, web) {
+      const entry =
+        way === 'daemon port'
+          ? { host: daemon.host, port: daemon.port, ...BENCH_ACCOUNT }
+          : { web: { url: web.url, password: web.password } };
       const configYaml = JSON.stringify({
-        daemons: [{ name: 'bench', host: daemon.host, port: daemon.port, ...BENCH_ACCOUNT, timeout_seconds: 120 }],
-        per_torrent: perTorrent,
+        daemons: [{ name: 'bench', ...entry, timeout_seconds: 120 }],
+        per_torrent: series === 'aggregates only' ? { enabled: false } : {},
         max_frame_bytes: 1024 * 1024 * 1024,
       });
       const exporter = await startExporter({ configYaml, builtCli: cli });
@@ -73,14 +83,16 @@ function rpcContender(cli: string, label: string, perTorrent: Record<string, unk
 
 function contenders(options: WebUiBenchOptions): Contender[] {
   const ngosangDir = options.ngosangDir;
+  const ways: readonly Way[] = ['daemon port', 'Web UI'];
+  const series: readonly Series[] = ['aggregates only', 'per-torrent (default cap)'];
   return [
-    rpcContender(options.cli, 'deluge-exporter, daemon port, aggregates only', { enabled: false }),
-    rpcContender(options.cli, 'deluge-exporter, daemon port, per-torrent (default cap)', {}),
+    ...series.flatMap((one) => ways.map((way) => ourContender(options.cli, way, one))),
     ...(ngosangDir === undefined
       ? []
       : [
           {
             label: 'ngosang/deluge-exporter 1.0.2 (Web UI)',
+            healthy: /^deluge_torrent_state_count\{state="all"\} [1-9]/m,
             start: (_: DaemonHandle, web: DelugeWebHandle) => startNgosang(ngosangDir, web),
           },
         ]),
@@ -124,7 +136,14 @@ async function benchSize(torrents: number, options: WebUiBenchOptions): Promise<
     const pids = { web: web.pid ?? 0, daemon: daemon.pid ?? 0 };
     if (pids.web === 0 || pids.daemon === 0) throw new Error('deluge-web or deluged has no pid');
     const list = contenders(options);
-    for (const contender of list) running.push(await contender.start(daemon, web));
+    for (const contender of list) {
+      const started = await contender.start(daemon, web);
+      running.push(started);
+      const { body = '' } = await timedGet(`${started.url}/metrics`, { keepBody: true });
+      if (!contender.healthy.test(body)) {
+        throw new Error(`${contender.label}: its first scrape is not a successful one:\n${body.slice(0, 2000)}`);
+      }
+    }
     const samples = list.map(() => new Samples());
     for (let run = -options.warmups; run < options.runs; run++) {
       const first = ((run % list.length) + list.length) % list.length;

@@ -1,7 +1,8 @@
 /**
  * The container image's HEALTHCHECK: `node dist/cli/healthcheck.js [PID]` GETs `/healthz` where the
  * exporter process (PID 1 by default) listens, read from how it was started: `--web.listen-address`,
- * else `LISTEN_ADDRESS`/`LISTEN_PORT`, and HTTPS when its `--web.config.file` turns TLS on. A changed
+ * else `LISTEN_ADDRESS`/`LISTEN_PORT` with the default port the exporter picked (8011 when
+ * ngosang's `DELUGE_URL` configured it), and HTTPS when its `--web.config.file` turns TLS on. A changed
  * listen address or web configuration needs no changed health check. Exit 0 when healthy, 1 otherwise.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,8 @@ import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_LISTEN_ADDRESS, listenAddressFromEnv, parseListenAddress } from '../http/listen-address.js';
+import { parseListenAddress } from '../http/listen-address.js';
+import { listenAddressWithoutFlag } from './listen-address.js';
 
 const TIMEOUT_MS = 4_000;
 /** 401: basic authentication is on and the health check holds no credentials, but the server answered. */
@@ -37,7 +39,8 @@ export async function healthzUrl(
   readFile: (path: string) => string = readUtf8,
 ): Promise<string> {
   const address =
-    stringFlag(exporter.args, 'web.listen-address') ?? listenAddressFromEnv(exporter.env) ?? DEFAULT_LISTEN_ADDRESS;
+    stringFlag(exporter.args, 'web.listen-address') ??
+    listenAddressWithoutFlag(exporter.env, stringFlag(exporter.args, 'config'));
   const { host, port } = parseListenAddress(address);
   const webConfigPath = stringFlag(exporter.args, 'web.config.file');
   const tls =

@@ -14,7 +14,6 @@ import {
   DEFAULT_LISTEN_ADDRESS,
   type ListenAddress,
   ListenAddressError,
-  listenAddressFromEnv,
   parseListenAddress,
 } from '../http/listen-address.js';
 import type { WebConfig } from '../http/web-config.js';
@@ -29,6 +28,7 @@ import {
 } from '../log/logger.js';
 import { createApp, DEFAULT_TELEMETRY_PATH, listen, parseTelemetryPath, TelemetryPathError } from '../server.js';
 import { HEAP_FLAGS } from './apply-memory-defaults.js';
+import { listenAddressWithoutFlag, NGOSANG_LISTEN_PORT } from './listen-address.js';
 
 const PROGRAM = 'deluge-exporter';
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
@@ -57,7 +57,7 @@ const FLAGS = {
   'web.listen-address': {
     type: 'string',
     placeholder: 'ADDR',
-    help: `Where to serve HTTP: HOST:PORT, :PORT (all interfaces)\nor [IPv6]:PORT. Default "${DEFAULT_LISTEN_ADDRESS}".`,
+    help: `Where to serve HTTP: HOST:PORT, :PORT (all interfaces)\nor [IPv6]:PORT. Default "${DEFAULT_LISTEN_ADDRESS}" (":${NGOSANG_LISTEN_PORT}" when\nDELUGE_URL configures the daemon).`,
   },
   'web.telemetry-path': {
     type: 'string',
@@ -138,11 +138,17 @@ Environment (read only without --config):
 
 Reference exporter (tobbez/deluge_exporter) variables, read when the flag is absent:
   LISTEN_ADDRESS, LISTEN_PORT For --web.listen-address (port default 9354).
-  LOG_LEVEL                   For --log.level (ERROR, WARNING, INFO, DEBUG).
+  LOG_LEVEL                   For --log.level (CRITICAL, ERROR, WARNING, INFO, DEBUG).
   DELUGE_USER                 Same as DELUGE_USERNAME (both set and different: error).
   PER_TORRENT_METRICS         1: per-torrent series on, 0: off (without --config).
   The embedded default also takes the daemon port from core.conf in the Deluge
   config directory when DELUGE_PORT is not set.
+
+ngosang/deluge-exporter variables (without --config):
+  DELUGE_URL                  Same as DELUGE_WEB_URL (both set and different: error).
+                              With it, DELUGE_PASSWORD (or DELUGE_PASSWORD_FILE) is
+                              the Web UI password, and the port default is 8011.
+  LISTEN_ADDRESS, LISTEN_PORT, LOG_LEVEL as above.
 
 Signals: SIGHUP (or POST /-/reload with --web.enable-lifecycle) re-reads the
 configuration from the same source; SIGTERM or SIGINT shuts down.
@@ -170,11 +176,17 @@ interface CliOptions {
   readonly version: boolean;
 }
 
-/** The reference exporter's `LOG_LEVEL` (ERROR, WARNING, INFO, DEBUG; any case) as ours; unknown values as given. */
+/** Python's level names, as both drop-ins take `LOG_LEVEL`, where ours differ. */
+const PYTHON_LOG_LEVELS: Readonly<Record<string, LogLevel>> = { warning: 'warn', critical: 'error' };
+
+/**
+ * The drop-ins' `LOG_LEVEL` (Python's CRITICAL, ERROR, WARNING, INFO, DEBUG; any case) as ours
+ * (CRITICAL as error, our most severe); unknown values as given.
+ */
 function logLevelFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   const value = env.LOG_LEVEL?.toLowerCase();
   if (!value) return undefined;
-  return value === 'warning' ? 'warn' : value;
+  return PYTHON_LOG_LEVELS[value] ?? value;
 }
 
 function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
@@ -206,18 +218,16 @@ function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptio
     if (error instanceof TelemetryPathError) throw new UsageError(`--web.telemetry-path: ${error.message}`);
     throw error;
   }
+  const configPath = stringFlag('config');
   let listenAddress: ListenAddress;
   try {
-    listenAddress = parseListenAddress(
-      stringFlag('web.listen-address') ?? listenAddressFromEnv(env) ?? DEFAULT_LISTEN_ADDRESS,
-    );
+    listenAddress = parseListenAddress(stringFlag('web.listen-address') ?? listenAddressWithoutFlag(env, configPath));
   } catch (error) {
     const source =
       stringFlag('web.listen-address') === undefined ? 'LISTEN_ADDRESS/LISTEN_PORT' : '--web.listen-address';
     if (error instanceof ListenAddressError) throw new UsageError(`${source}: ${error.message}`);
     throw error;
   }
-  const configPath = stringFlag('config');
   const webConfigPath = stringFlag('web.config.file');
   return {
     ...(configPath === undefined ? {} : { configPath }),

@@ -8,6 +8,7 @@ import { authFilePath, delugeConfigDirCandidates, findAuthPassword } from './del
 import { parseDelugeConfigFile } from './deluge-config-file.js';
 import { ConfigError } from './errors.js';
 import { formatHostPort } from './host-port.js';
+import { withNgosangAliases } from './ngosang-env.js';
 import { errorCode, readOrThrow } from './read-file.js';
 import {
   CONFIG_KEYS,
@@ -104,7 +105,8 @@ function loadConfigFile(path: string, readFile: (path: string) => string): Expor
 }
 
 function loadFromEnvironment(input: LoadConfigInput): ExporterConfig {
-  const env = withUsernameAlias(input.env);
+  const ngosang = withNgosangAliases(input.env);
+  const env = withUsernameAlias(ngosang.env);
   const hasCredentials = [DAEMON_ENV_VARS.username, DAEMON_ENV_VARS.password, DAEMON_ENV_VARS.password_file].some(
     (variable) => Boolean(env[variable]),
   );
@@ -115,7 +117,11 @@ function loadFromEnvironment(input: LoadConfigInput): ExporterConfig {
     source: ENVIRONMENT_SOURCE,
     readFile: input.readFile,
     resolvePath: (file) => file,
-    nameKeyPath: envVariableFor,
+    // A problem is reported under the variable the user set (ngosang's DELUGE_URL, not DELUGE_WEB_URL).
+    nameKeyPath: (keyPath) => {
+      const variable = envVariableFor(keyPath);
+      return ngosang.setAs[variable] ?? variable;
+    },
   };
   return build(validateOrThrow({ daemons: [entry], ...perTorrentFromEnv(env) }, context), context);
 }

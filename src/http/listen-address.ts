@@ -1,5 +1,5 @@
 /**
- * `--web.listen-address` and the reference exporter's `LISTEN_ADDRESS`/`LISTEN_PORT`: parsed here, on
+ * `--web.listen-address` and the drop-ins' `LISTEN_ADDRESS`/`LISTEN_PORT`: parsed here, on
  * their own, so the health check (src/cli/healthcheck.ts) reads them without loading the server.
  */
 
@@ -18,15 +18,20 @@ export class ListenAddressError extends Error {
   }
 }
 
+/** The port served on when nothing names one. */
+export const DEFAULT_LISTEN_PORT = 9354;
 /** `--web.listen-address` when not given: port 9354 on all interfaces. */
-export const DEFAULT_LISTEN_ADDRESS = ':9354';
+export const DEFAULT_LISTEN_ADDRESS = `:${DEFAULT_LISTEN_PORT}`;
 
-/** `LISTEN_ADDRESS` and `LISTEN_PORT` (the reference exporter's) as a listen address, when either is set. */
-export function listenAddressFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+/**
+ * `LISTEN_ADDRESS` and `LISTEN_PORT` (the reference exporter's and ngosang/deluge-exporter's) as a
+ * listen address, when either is set; `defaultPort` when only the address is.
+ */
+export function listenAddressFromEnv(env: NodeJS.ProcessEnv, defaultPort = DEFAULT_LISTEN_PORT): string | undefined {
   const { LISTEN_ADDRESS: host, LISTEN_PORT: port } = env;
   if (!host && !port) return undefined;
   const hostPart = host?.includes(':') && !host.startsWith('[') ? `[${host}]` : (host ?? '');
-  return `${hostPart}:${port || DEFAULT_LISTEN_ADDRESS.slice(1)}`;
+  return `${hostPart}:${port || defaultPort}`;
 }
 
 /**

@@ -38,6 +38,18 @@ describe('the image health check', () => {
     );
   });
 
+  it("follows ngosang/deluge-exporter's default port 8011 when its DELUGE_URL configures the exporter", async () => {
+    const ngosang = { DELUGE_URL: 'http://nas:8112', DELUGE_PASSWORD: 'x' };
+    expect(await healthzUrl(started([], ngosang))).toBe('http://127.0.0.1:8011/healthz');
+    expect(await healthzUrl(started([], { ...ngosang, LISTEN_ADDRESS: '10.0.0.7' }))).toBe(
+      'http://10.0.0.7:8011/healthz',
+    );
+    expect(await healthzUrl(started([], { ...ngosang, LISTEN_PORT: '9179' }))).toBe('http://127.0.0.1:9179/healthz');
+    // With --config the environment configures no daemon: our own default.
+    expect(await healthzUrl(started(['--config', '/etc/c.yaml'], ngosang))).toBe('http://127.0.0.1:9354/healthz');
+    expect(await healthzUrl(started(['--web.listen-address', ':9100'], ngosang))).toBe('http://127.0.0.1:9100/healthz');
+  });
+
   it('asks over HTTPS when the web configuration file (relative to the working directory) turns TLS on', async () => {
     writeFileSync(join(pki.dir, 'tls.yml'), 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n');
     writeFileSync(join(pki.dir, 'auth-only.yml'), `basic_auth_users:\n  alice: ${bcrypt.hashSync('right horse', 4)}\n`);
