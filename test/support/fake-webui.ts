@@ -60,8 +60,16 @@ export type FakeWebUiFault =
       readonly headers?: Readonly<Record<string, string>>;
       readonly body?: string | Buffer;
     }
-  /** HTTP 200 `application/json` with these bytes as the body, sent as they are (already gzip-compressed with `contentEncoding: 'gzip'`). */
-  | { readonly kind: 'body'; readonly bytes: Buffer; readonly contentEncoding?: 'gzip' }
+  /**
+   * HTTP 200 `application/json` with these bytes as the body, sent as they are (already
+   * gzip-compressed with `contentEncoding: 'gzip'`); a function gives them chunk by chunk, so a huge
+   * body is never held here.
+   */
+  | {
+      readonly kind: 'body';
+      readonly bytes: Buffer | (() => Iterable<Buffer>);
+      readonly contentEncoding?: 'gzip';
+    }
   /** The real answer, cut off after `bytes` bytes of the (compressed when gzip) body: the connection is destroyed. */
   | { readonly kind: 'truncated'; readonly bytes: number };
 
@@ -103,6 +111,8 @@ export interface FakeWebUiOptions {
   readonly sessionTimeoutSeconds?: number;
   /** Keep every received call in `requests` (default true; off for long benchmarks). */
   readonly record?: boolean;
+  /** How long `web.get_events` waits for an event when none is queued, as deluge-web's long poll does (5 s). Default 5000. */
+  readonly eventWaitMs?: number;
 }
 
 /** A running fake Web UI. */
@@ -161,6 +171,20 @@ export const LOGIN_PAGE_HTML =
   '<!DOCTYPE html>\n<html><head><title>Deluge: Web UI</title></head>\n<body><form action="login" method="post">' +
   '<input type="password" name="password"></form></body></html>\n';
 
+/** Writes `chunks` with backpressure, then ends the response; stops early when the client goes away. */
+async function writeChunks(response: ServerResponse, chunks: Iterable<Buffer>): Promise<void> {
+  for (const chunk of chunks) {
+    if (response.destroyed) return;
+    if (!response.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        response.once('drain', resolve);
+        response.once('close', resolve);
+      });
+    }
+  }
+  response.end();
+}
+
 /** deluge-web's cookie value: the session id followed by the decimal sum of its character codes. */
 function sessionCookieValue(sessionId: string): string {
   let checksum = 0;
@@ -211,6 +235,23 @@ export async function startFakeWebUi(options: FakeWebUiOptions = {}): Promise<Fa
   const sessions = new Map<string, number>();
   const listeners = new Map<string, Set<string>>();
   const queues = new Map<string, PyJson[]>();
+  const eventWaiters: (() => void)[] = [];
+  const eventWaitMs = options.eventWaitMs ?? 5000;
+  /** The session's queued events, or null after waiting `eventWaitMs` for one (deluge-web's long poll). */
+  const drainEvents = async (session: string): Promise<PyJson> => {
+    if (!queues.has(session)) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, eventWaitMs);
+        eventWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    const queued = queues.get(session);
+    queues.delete(session);
+    return queued ?? null;
+  };
   const requests: FakeWebUiRequest[] = [];
   const sockets = new Set<Socket>();
   let connectedTo = options.connectedTo;
@@ -290,11 +331,8 @@ export async function startFakeWebUi(options: FakeWebUiOptions = {}): Promise<Fa
         listeners.set(name, sessionsOf);
         return null;
       }
-      case 'web.get_events': {
-        const queued = session === undefined ? undefined : queues.get(session);
-        if (session !== undefined) queues.delete(session);
-        return queued ?? null;
-      }
+      case 'web.get_events':
+        return session === undefined ? null : drainEvents(session);
       case 'web.update_ui':
         return updateUi(params);
       default:
@@ -441,7 +479,8 @@ export async function startFakeWebUi(options: FakeWebUiOptions = {}): Promise<Fa
           ...(fault.contentEncoding === undefined ? {} : { 'content-encoding': fault.contentEncoding }),
           'content-type': 'application/json',
         });
-        response.end(fault.bytes);
+        if (Buffer.isBuffer(fault.bytes)) response.end(fault.bytes);
+        else await writeChunks(response, fault.bytes());
         return true;
       case 'truncated': {
         const body = await realBody();
@@ -567,6 +606,7 @@ export async function startFakeWebUi(options: FakeWebUiOptions = {}): Promise<Fa
         queue.push([name, [...args]]);
         queues.set(session, queue);
       }
+      for (const wake of eventWaiters.splice(0)) wake();
     },
     dropConnections() {
       for (const socket of sockets) socket.destroy();
@@ -575,6 +615,7 @@ export async function startFakeWebUi(options: FakeWebUiOptions = {}): Promise<Fa
       requests.length = 0;
     },
     close() {
+      for (const wake of eventWaiters.splice(0)) wake();
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },

@@ -293,8 +293,8 @@ describe('faults', () => {
     expect(login.headers['set-cookie']?.[0]).toMatch(/; Path=\/deluge\/json$/);
   });
 
-  it('an expired session answers code 1 until logging in again; events reach listeners once', async () => {
-    const webUi = await started({ password: 'web-Secret-1' });
+  it('an expired session answers code 1 until logging in again; events reach listeners once, a poll waits for one', async () => {
+    const webUi = await started({ password: 'web-Secret-1', eventWaitMs: 300 });
     const login = await post(webUi.url, '{"method": "auth.login", "params": ["web-Secret-1"], "id": 1}');
     const cookie = login.headers['set-cookie']?.[0]?.split(';')[0] ?? '';
     await post(webUi.url, '{"method": "web.register_event_listener", "params": ["TorrentAddedEvent"], "id": 2}', {
@@ -303,8 +303,14 @@ describe('faults', () => {
     webUi.emitEvent('TorrentAddedEvent', ['0123', false]);
     const events = await post(webUi.url, '{"method": "web.get_events", "params": [], "id": 3}', { cookie });
     expect(events.body).toBe('{"result": [["TorrentAddedEvent", ["0123", false]]], "error": null, "id": 3}');
+    const pollStarted = Date.now();
     const drained = await post(webUi.url, '{"method": "web.get_events", "params": [], "id": 4}', { cookie });
     expect(drained.body).toBe('{"result": null, "error": null, "id": 4}');
+    expect(Date.now() - pollStarted).toBeGreaterThanOrEqual(280);
+    // An event that arrives during the wait ends it at once.
+    const waiting = post(webUi.url, '{"method": "web.get_events", "params": [], "id": 6}', { cookie });
+    setTimeout(() => webUi.emitEvent('TorrentAddedEvent', ['4567', true]), 20);
+    expect((await waiting).body).toBe('{"result": [["TorrentAddedEvent", ["4567", true]]], "error": null, "id": 6}');
     webUi.expireSessions();
     const expired = await post(webUi.url, '{"method": "web.connected", "params": [], "id": 5}', { cookie });
     expect(expired.body).toBe('{"result": null, "error": {"message": "Not authenticated", "code": 1}, "id": 5}');
