@@ -5,8 +5,10 @@
  * wrong Web UI password, the daemon killed behind a live Web UI, and the Web UI killed (coming back
  * without the session, which the exporter then opens again, once).
  */
+import { X509Certificate } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requests } from '../../src/rpc/api.js';
 import { connectClient } from '../harness/clients.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
 import { addTorrent } from '../harness/deluge-calls.js';
@@ -15,6 +17,7 @@ import { makeTorrent } from '../harness/torrent.js';
 import { checkDaemonsCli, row } from '../support/check-daemons-cli.js';
 import { type ExporterHandle, startExporter, stopAllExporters } from '../support/exporter-process.js';
 import { type ParsedExposition, type ParsedSample, sampleValue } from '../support/exposition.js';
+import { createTestPki } from '../support/pki.js';
 
 const WEB_PASSWORD = 'web-pass-Ü-4d2';
 const NAMES = ['Ünïcødé ✓ 日本語', 'back\\slash \\ "quoted" name', 'plain ascii'];
@@ -25,6 +28,7 @@ let right: DelugeWebHandle;
 let none: DelugeWebHandle;
 let elsewhere: DelugeWebHandle;
 let several: DelugeWebHandle;
+let secure: DelugeWebHandle;
 let exporter: ExporterHandle;
 
 afterAll(async () => {
@@ -83,12 +87,20 @@ beforeAll(async () => {
   }
   const mine = hostOf(daemon);
   const theirs = hostOf(other);
-  [right, none, elsewhere, several] = await Promise.all([
+  const pki = createTestPki();
+  [right, none, elsewhere, several, secure] = await Promise.all([
     startDelugeWeb({ password: WEB_PASSWORD, hosts: [mine], connectTo: mine.id }),
     startDelugeWeb({ password: WEB_PASSWORD, hosts: [mine] }),
     startDelugeWeb({ password: WEB_PASSWORD, hosts: [mine, theirs], connectTo: theirs.id }),
     startDelugeWeb({ password: WEB_PASSWORD, hosts: [mine, theirs] }),
+    startDelugeWeb({
+      password: WEB_PASSWORD,
+      hosts: [mine],
+      connectTo: mine.id,
+      https: { certFile: pki.server.certFile, keyFile: pki.server.keyFile },
+    }),
   ]);
+  const pin = new X509Certificate(pki.server.cert).fingerprint256;
   const address = `${daemon.host}:${daemon.port}`;
   exporter = await startExporter({
     configYaml: JSON.stringify({
@@ -99,6 +111,11 @@ beforeAll(async () => {
         webEntry('elsewhere', elsewhere, { daemon: address }),
         webEntry('several', several),
         { ...webEntry('wrong-password', right), web: { url: right.url, password: 'not-it' } },
+        webEntry('https-ca', secure, { tls: { ca_file: pki.ca.certFile } }),
+        webEntry('https-pinned', secure, { tls: { fingerprint_sha256: pin } }),
+        webEntry('https-other-pin', secure, {
+          tls: { fingerprint_sha256: pin.replace(/^../, pin.startsWith('AA') ? 'BB' : 'AA') },
+        }),
       ],
       libtorrent_stats: true,
     }),
@@ -151,6 +168,39 @@ describe('one daemon read by RPC and through its Web UI', () => {
     );
     expect(text).toMatch(/result: UP/);
     for (const shown of [landing, text, exporter.output()]) expect(shown).not.toContain(WEB_PASSWORD);
+  });
+});
+
+describe('more of the same daemon through its Web UI', () => {
+  it('counts the daemon events the RPC way counts', async () => {
+    const client = await connectClient(daemon);
+    const events = async (target: string, event: string) =>
+      sampleValue((await exporter.scrape(`/probe?target=${target}`)).exposition, 'deluge_torrent_events_total', {
+        event,
+      });
+    try {
+      // Both ways read now, so both are subscribed before the events.
+      expect([await events('rpc', 'added'), await events('web', 'added')]).toEqual([0, 0]);
+      const id = await addTorrent(client, makeTorrent({ name: 'torrent', length: 20_000 }), { add_paused: true });
+      await eventually('the added torrent counted both ways', async () =>
+        (await Promise.all([events('rpc', 'added'), events('web', 'added')])).every((count) => count === 1),
+      );
+      await client.call(requests.core.removeTorrent(id, true));
+      await eventually('the removed torrent counted both ways', async () =>
+        (await Promise.all([events('rpc', 'removed'), events('web', 'removed')])).every((count) => count === 1),
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reads an https Web UI verified against its CA or pinned, and refuses another certificate', async () => {
+    expect(await upOf('https-ca')).toBe(1);
+    expect(await upOf('https-pinned')).toBe(1);
+    expect(await upOf('https-other-pin')).toBe(0);
+    expect(await why('https-other-pin')).toMatch(
+      /^why: certificate mismatch: Web UI certificate fingerprint .* does not match the pinned/,
+    );
   });
 });
 
