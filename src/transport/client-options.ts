@@ -23,7 +23,7 @@ export function daemonClientOptions(daemon: RpcDaemonConfig, config: ExporterCon
 
 /**
  * Web UI client options for one configured daemon: URL, password, TLS checks, a proxy's basic auth,
- * and the answer size the RPC way allows after inflating (4 × max_frame_bytes).
+ * and the answer sizes the RPC way allows: max_frame_bytes on the wire, 4 × that decompressed.
  */
 export function webUiClientOptions(daemon: WebUiDaemonConfig, config: ExporterConfig): WebUiClientOptions {
   const { web } = daemon;
@@ -32,6 +32,7 @@ export function webUiClientOptions(daemon: WebUiDaemonConfig, config: ExporterCo
     password: web.password,
     tls: tlsOptions(web.tls),
     ...(web.basicAuth === undefined ? {} : { basicAuth: web.basicAuth }),
+    maxWireBytes: config.maxFrameBytes,
     maxAnswerBytes: 4 * config.maxFrameBytes,
   };
 }

@@ -6,7 +6,7 @@
  * session.
  */
 import type { Agent } from 'node:http';
-import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_INFLATE_RATIO } from '../rpc/framing.js';
+import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_INFLATE_RATIO, HANDSHAKE_LIMITS } from '../rpc/framing.js';
 import { type RencodeDecodeLimits, resolveDecodeLimits } from '../rpc/rencode.js';
 import { shortenForLog } from '../rpc/shorten.js';
 import type { ClientInstrumentation, RevealablePassword, Settled } from '../rpc/types.js';
@@ -17,7 +17,6 @@ import {
   WebUiAuthError,
   WebUiConnectionError,
   WebUiError,
-  WebUiNotJsonError,
   WebUiRemoteError,
 } from './errors.js';
 import { type AnswerLimits, type ExchangeAnswer, exchange } from './exchange.js';
@@ -34,6 +33,12 @@ export interface WebUiClientOptions {
   readonly basicAuth?: { readonly username: string; readonly password: string | RevealablePassword };
   /** Keep-alive connections for calls. Default 4. */
   readonly maxSockets?: number;
+  /**
+   * Largest answer body on the wire, compressed or not. Default 64 MiB (the RPC client's
+   * `maxFrameBytes`): deluge-web compresses every answer, so only a hostile or broken server sends
+   * more, and it is refused before more is held.
+   */
+  readonly maxWireBytes?: number;
   /** Largest answer body after decompression. Default 256 MiB (the RPC client's inflated limit). */
   readonly maxAnswerBytes?: number;
   /** Largest decompressed size as a multiple of the compressed size (above 1 MiB). Default 100. */
@@ -107,6 +112,32 @@ export function webUiBaseUrl(url: string): URL {
   return parsed;
 }
 
+/** What one answer may cost: its size, and what parsing it may build. */
+interface Budget {
+  readonly limits: AnswerLimits;
+  readonly decodeLimits: RencodeDecodeLimits;
+}
+
+/**
+ * The login's budget: the RPC client's handshake limits (64 KiB on the wire, 256 KiB decompressed,
+ * a tiny decoding budget), each capped by the session's own. An `auth.login` answer is
+ * `{"result": true, "error": null, "id": 1}`.
+ */
+function loginBudget(session: Budget): Budget {
+  const decode = { ...session.decodeLimits };
+  for (const name of Object.keys(decode) as (keyof RencodeDecodeLimits)[]) {
+    decode[name] = Math.min(decode[name], HANDSHAKE_LIMITS[name]);
+  }
+  return {
+    limits: {
+      maxWireBytes: Math.min(session.limits.maxWireBytes, HANDSHAKE_LIMITS.maxFrameBytes),
+      maxAnswerBytes: Math.min(session.limits.maxAnswerBytes, HANDSHAKE_LIMITS.maxInflatedBytes),
+      maxInflateRatio: session.limits.maxInflateRatio,
+    },
+    decodeLimits: decode,
+  };
+}
+
 export class WebUiClient {
   /** The base URL (credential-free, trailing slash). */
   readonly url: URL;
@@ -114,8 +145,9 @@ export class WebUiClient {
   readonly #options: WebUiClientOptions;
   readonly #agent: Agent;
   readonly #pollAgent: Agent;
-  readonly #limits: AnswerLimits;
-  readonly #decodeLimits: RencodeDecodeLimits;
+  readonly #budget: Budget;
+  /** The login's, far smaller: before a session, anything at the URL may answer. */
+  readonly #loginBudget: Budget;
   readonly #authorization: string | undefined;
   #cookie: string | undefined;
   #login: Promise<void> | undefined;
@@ -133,11 +165,15 @@ export class WebUiClient {
       throw new RangeError(`maxSockets must be an integer >= 1, got ${maxSockets}`);
     this.#agent = createAgent(this.url, maxSockets, options.tls);
     this.#pollAgent = createAgent(this.url, 1, options.tls);
-    this.#limits = {
-      maxAnswerBytes: options.maxAnswerBytes ?? 4 * DEFAULT_MAX_FRAME_BYTES,
-      maxInflateRatio: options.maxInflateRatio ?? DEFAULT_MAX_INFLATE_RATIO,
+    this.#budget = {
+      limits: {
+        maxWireBytes: options.maxWireBytes ?? DEFAULT_MAX_FRAME_BYTES,
+        maxAnswerBytes: options.maxAnswerBytes ?? 4 * DEFAULT_MAX_FRAME_BYTES,
+        maxInflateRatio: options.maxInflateRatio ?? DEFAULT_MAX_INFLATE_RATIO,
+      },
+      decodeLimits: resolveDecodeLimits(options.decodeLimits),
     };
-    this.#decodeLimits = resolveDecodeLimits(options.decodeLimits);
+    this.#loginBudget = loginBudget(this.#budget);
     const basic = options.basicAuth;
     this.#authorization =
       basic === undefined
@@ -215,7 +251,15 @@ export class WebUiClient {
    * page does not say. No JSON-RPC call tells it.
    */
   async webUiVersion(options: WebUiCallOptions = {}): Promise<string | undefined> {
-    const answer = await this.#exchange('GET', this.url, undefined, 'GET /', options, PAGE_SAMPLE_BYTES);
+    const answer = await this.#exchange(
+      'GET',
+      this.url,
+      undefined,
+      'GET /',
+      options,
+      PAGE_SAMPLE_BYTES,
+      this.#budget.limits,
+    );
     return TITLE_VERSION.exec(answer.body.toString('utf8'))?.[1];
   }
 
@@ -238,7 +282,12 @@ export class WebUiClient {
   }
 
   async #doLogin(signal: AbortSignal | undefined): Promise<void> {
-    const { answer, cookie } = await this.#post('auth.login', [reveal(this.#options.password)], { signal });
+    const { answer, cookie } = await this.#post(
+      'auth.login',
+      [reveal(this.#options.password)],
+      { signal },
+      this.#loginBudget,
+    );
     if (answer.error !== null) {
       throw new WebUiRemoteError(answer.error.code, shortenForLog(answer.error.message, REMOTE_MESSAGE_CHARS), {
         method: 'auth.login',
@@ -261,12 +310,13 @@ export class WebUiClient {
     method: string,
     params: readonly unknown[],
     options: WebUiCallOptions,
+    budget: Budget = this.#budget,
   ): Promise<{ answer: JsonRpcAnswer; cookie: string | undefined }> {
     const body = Buffer.from(JSON.stringify({ method, params, id: this.#nextId++ }), 'utf8');
-    const raw = await this.#exchange('POST', this.#jsonUrl, body, method, options, undefined);
+    const raw = await this.#exchange('POST', this.#jsonUrl, body, method, options, undefined, budget.limits);
     const cookie = sessionIdOf(raw.setCookie);
     if (cookie !== undefined) this.#cookie = cookie;
-    const answer = parseJsonRpcAnswer(raw.body, this.#decodeLimits, raw.contentType, () => snippetOf(raw.body));
+    const answer = parseJsonRpcAnswer(raw.body, budget.decodeLimits, raw.contentType, () => snippetOf(raw.body));
     return { answer, cookie };
   }
 
@@ -277,6 +327,7 @@ export class WebUiClient {
     method: string,
     options: WebUiCallOptions,
     sampleBytes: number | undefined,
+    limits: AnswerLimits,
   ): Promise<ExchangeAnswer> {
     if (this.#closed) return Promise.reject(new WebUiConnectionError('the Web UI client is closed', { method }));
     const instrumentation = this.#options.instrumentation;
@@ -296,15 +347,11 @@ export class WebUiClient {
       headers,
       ...(body === undefined ? {} : { body }),
       signal: options.signal,
-      limits: this.#limits,
+      limits,
       rpcMethod: method,
       ...(instrumentation?.receivedBytes === undefined ? {} : { onReceivedBytes: instrumentation.receivedBytes }),
       ...(sampleBytes === undefined ? {} : { sampleBytes }),
-    }).then((answer) => {
-      if (verb === 'POST' && !/^application\/json\s*(;|$)/i.test(answer.contentType)) {
-        throw new WebUiNotJsonError(answer.contentType, snippetOf(answer.body), 'answer is not JSON', { method });
-      }
-      return answer;
+      expectJson: verb === 'POST',
     });
   }
 }

@@ -20,6 +20,8 @@ import {
 
 /** Size limits of one answer. */
 export interface AnswerLimits {
+  /** Largest body on the wire, compressed or not (the RPC client's `maxFrameBytes`). */
+  readonly maxWireBytes: number;
   /** Largest body after decompression. */
   readonly maxAnswerBytes: number;
   /** Largest decompressed size as a multiple of the compressed size, above {@link RATIO_FLOOR_BYTES}. */
@@ -28,6 +30,9 @@ export interface AnswerLimits {
 
 /** Below this many decompressed bytes the ratio is not checked (small answers compress very well). */
 export const RATIO_FLOOR_BYTES = 1024 * 1024;
+
+/** The content type of a JSON-RPC answer. */
+const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
 
 /** How much of a non-200 or non-JSON body is read, for its snippet. */
 const ERROR_BODY_BYTES = 4096;
@@ -46,6 +51,11 @@ export interface ExchangeRequest {
   readonly onReceivedBytes?: (bytes: number) => void;
   /** Read at most this many bytes of a 200 body and stop quietly (a page read for one fact). */
   readonly sampleBytes?: number;
+  /**
+   * A JSON-RPC call: a 200 answer of another content type (a login page in front) is refused as
+   * WebUiNotJsonError after reading only the start of it, whatever its size.
+   */
+  readonly expectJson?: boolean;
 }
 
 /** A 200 answer: its content type, the cookies it set and the decompressed body. */
@@ -122,17 +132,18 @@ async function readResponse(response: IncomingMessage, req: ExchangeRequest): Pr
     const body = await readBody(response, req, ERROR_BODY_BYTES);
     throw new WebUiHttpError(status, snippetOf(body));
   }
+  if (req.expectJson === true && !JSON_CONTENT_TYPE.test(contentType)) {
+    const start = await readBody(response, req, ERROR_BODY_BYTES);
+    throw new WebUiNotJsonError(contentType, snippetOf(start), 'answer is not JSON');
+  }
   const setCookie = response.headers['set-cookie'] ?? [];
   const body = await readBody(response, req, req.sampleBytes);
   return { contentType, setCookie, body };
 }
 
-function tooLarge(maxAnswerBytes: number): WebUiLimitError {
-  return new WebUiLimitError(
-    `answer larger than ${maxAnswerBytes} bytes (limit maxAnswerBytes)`,
-    'maxAnswerBytes',
-    maxAnswerBytes,
-  );
+function tooLarge(limit: 'maxAnswerBytes' | 'maxWireBytes', maximum: number): WebUiLimitError {
+  const what = limit === 'maxWireBytes' ? 'answer on the wire' : 'answer';
+  return new WebUiLimitError(`${what} larger than ${maximum} bytes (limit ${limit})`, limit, maximum);
 }
 
 /** A redirect's target without its query string (it may carry tokens), cut short. */
@@ -147,7 +158,7 @@ function redirectTarget(location: string): string {
  */
 function readBody(response: IncomingMessage, req: ExchangeRequest, sample: number | undefined): Promise<Buffer> {
   const encoding = header(response, 'content-encoding').trim().toLowerCase();
-  const { maxAnswerBytes, maxInflateRatio } = req.limits;
+  const { maxWireBytes, maxAnswerBytes, maxInflateRatio } = req.limits;
   const decompress =
     encoding === 'gzip' || encoding === 'x-gzip'
       ? createGunzip()
@@ -188,7 +199,7 @@ function readBody(response: IncomingMessage, req: ExchangeRequest, sample: numbe
         return;
       }
       if (bodyBytes > maxAnswerBytes) {
-        stop(tooLarge(maxAnswerBytes));
+        stop(tooLarge('maxAnswerBytes', maxAnswerBytes));
       } else if (decompress !== undefined && bodyBytes > RATIO_FLOOR_BYTES && bodyBytes > wireBytes * maxInflateRatio) {
         stop(
           new WebUiLimitError(
@@ -202,10 +213,8 @@ function readBody(response: IncomingMessage, req: ExchangeRequest, sample: numbe
     response.on('data', (chunk: Buffer) => {
       wireBytes += chunk.length;
       req.onReceivedBytes?.(chunk.length);
-      if (decompress === undefined) onBody(chunk);
-      else if (wireBytes > maxAnswerBytes) {
-        stop(tooLarge(maxAnswerBytes));
-      }
+      if (wireBytes > maxWireBytes && sample === undefined) stop(tooLarge('maxWireBytes', maxWireBytes));
+      else if (decompress === undefined) onBody(chunk);
     });
     response.on('error', (error) =>
       stop(new WebUiConnectionError(`answer broke off: ${shortenForLog(error.message, 120)}`, { cause: error })),
