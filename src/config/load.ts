@@ -15,7 +15,6 @@ import {
   type ConfigFile,
   type DaemonEntry,
   DEFAULTS,
-  formatKeyPath,
   HOST_PORT,
   type TlsEntry,
   validateConfigFile,
@@ -23,6 +22,7 @@ import {
 } from './schema.js';
 import { Secret } from './secret.js';
 import type { DaemonConfig, ExporterConfig, WebUiDaemonConfig } from './types.js';
+import { formatKeyPath } from './validation.js';
 import { parseYamlConfig } from './yaml.js';
 
 /** Everything `loadConfig` reads, injected so that it is testable without touching the machine. */

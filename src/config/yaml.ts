@@ -12,7 +12,7 @@ import {
   visit,
 } from 'yaml';
 import { ConfigError } from './errors.js';
-import { formatKeyPath } from './schema.js';
+import { formatKeyPath } from './validation.js';
 
 /**
  * What each YAML error code means, in our words. The yaml library's own messages quote the source text

@@ -1,11 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { ConfigError } from '../config/errors.js';
 import { readOrThrow } from '../config/read-file.js';
-import { describeValue, formatKeyPath } from '../config/schema.js';
+import { describeValue } from '../config/schema.js';
 import { Secret } from '../config/secret.js';
+import { formatKeyPath, type IssueMessage, mapping, mappingOf, validate } from '../config/validation.js';
 import { parseYamlConfig } from '../config/yaml.js';
 
 /**
@@ -68,60 +69,60 @@ const UNSUPPORTED_KEYS: Readonly<Record<string, string>> = {
 
 const BCRYPT_HASH = /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
-function expected(what: string) {
-  return (issue: { input?: unknown }): string =>
-    issue.input === undefined ? 'required' : `expected ${what}, got ${describeValue(issue.input)}`;
+function expected(what: string): IssueMessage {
+  return (issue) => (issue.input === undefined ? 'required' : `expected ${what}, got ${describeValue(issue.input)}`);
 }
 
-const fileName = z.string({ error: expected('a file name') }).min(1, 'must not be empty');
-const tlsVersion = z.enum(Object.keys(TLS_VERSIONS) as [TlsVersionName, ...TlsVersionName[]], {
-  error: expected(`one of ${Object.keys(TLS_VERSIONS).join(', ')}`),
-});
+const fileName = v.pipe(v.string(expected('a file name')), v.minLength(1, 'must not be empty'));
+const tlsVersion = v.picklist(
+  Object.keys(TLS_VERSIONS) as [TlsVersionName, ...TlsVersionName[]],
+  expected(`one of ${Object.keys(TLS_VERSIONS).join(', ')}`),
+);
 
-const webConfigSchema = z.strictObject(
+const webConfigSchema = mapping(
   {
-    tls_server_config: z
-      .strictObject(
+    tls_server_config: v.optional(
+      mapping(
         {
           cert_file: fileName,
           key_file: fileName,
-          client_auth_type: z
-            .enum(CLIENT_AUTH_TYPES, { error: expected(`one of ${CLIENT_AUTH_TYPES.join(', ')}`) })
-            .default('NoClientCert'),
-          client_ca_file: fileName.optional(),
-          min_version: tlsVersion.default('TLS12'),
-          max_version: tlsVersion.default('TLS13'),
+          client_auth_type: v.optional(
+            v.picklist(CLIENT_AUTH_TYPES, expected(`one of ${CLIENT_AUTH_TYPES.join(', ')}`)),
+            'NoClientCert',
+          ),
+          client_ca_file: v.optional(fileName),
+          min_version: v.optional(tlsVersion, 'TLS12'),
+          max_version: v.optional(tlsVersion, 'TLS13'),
         },
-        { error: expected('a mapping') },
-      )
-      .optional(),
-    http_server_config: z
-      .strictObject(
+        expected('a mapping'),
+      ),
+    ),
+    http_server_config: v.optional(
+      mapping(
         {
           // HTTP/2 is not served; the key is accepted so toolkit files load unchanged.
-          http2: z.boolean({ error: expected('true or false') }).optional(),
-          headers: z
-            .record(z.string(), z.string({ error: expected('a string') }), { error: expected('a mapping') })
-            .default({}),
+          http2: v.optional(v.boolean(expected('true or false'))),
+          headers: v.optional(mappingOf(v.string(expected('a string')), expected('a mapping')), {}),
         },
-        { error: expected('a mapping') },
-      )
-      .prefault({}),
-    basic_auth_users: z
-      .record(
-        z.string(),
-        // A hash is never echoed: it is as good as a password to an offline attacker.
-        z
-          .string({
-            error: (issue) => (issue.input === undefined ? 'required' : 'expected a bcrypt hash (value not shown)'),
-          })
-          .regex(BCRYPT_HASH, 'expected a bcrypt hash ($2a$, $2b$ or $2y$; value not shown)'),
-        { error: expected('a mapping of user names to bcrypt hashes') },
-      )
-      .nullable()
-      .default({}),
+        expected('a mapping'),
+      ),
+      {},
+    ),
+    basic_auth_users: v.optional(
+      v.nullable(
+        mappingOf(
+          // A hash is never echoed: it is as good as a password to an offline attacker.
+          v.pipe(
+            v.string((issue) => (issue.input === undefined ? 'required' : 'expected a bcrypt hash (value not shown)')),
+            v.regex(BCRYPT_HASH, 'expected a bcrypt hash ($2a$, $2b$ or $2y$; value not shown)'),
+          ),
+          expected('a mapping of user names to bcrypt hashes'),
+        ),
+      ),
+      {},
+    ),
   },
-  { error: expected('a mapping') },
+  expected('a mapping'),
 );
 
 /** Every key the web config format knows, for YAML error key paths. */
@@ -156,16 +157,9 @@ export function loadWebConfig(path: string, readFile: (path: string) => string):
   for (const [keyPath, reason] of Object.entries(UNSUPPORTED_KEYS)) {
     if (hasKeyPath(data, keyPath.split('.'))) throw fail(keyPath, reason);
   }
-  const result = webConfigSchema.safeParse(data);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    if (issue?.code === 'unrecognized_keys') {
-      const key = issue.keys[0] ?? '';
-      throw fail(formatKeyPath([...issue.path, key]), 'unknown key');
-    }
-    throw fail(formatKeyPath(issue?.path ?? []), issue?.message ?? 'invalid');
-  }
-  const file = result.data;
+  const result = validate(webConfigSchema, data);
+  if (!result.ok) throw fail(result.violation.keyPath, result.violation.detail);
+  const file = result.value;
   const headers = file.http_server_config.headers;
   for (const name of Object.keys(headers)) {
     if (!(ALLOWED_HEADERS as readonly string[]).includes(name)) {

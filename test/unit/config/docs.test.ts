@@ -1,51 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import { configFileSchema } from '../../../src/config/schema.js';
+import { schemaKeys } from '../../../src/config/validation.js';
 
 const root = new URL('../../../', import.meta.url);
-
-interface SchemaDef {
-  readonly type: string;
-  readonly shape?: Record<string, z.ZodType>;
-  readonly innerType?: z.ZodType;
-  readonly element?: z.ZodType;
-  readonly defaultValue?: unknown;
-}
-
-/** One key of the config file: its full path (`daemons[].tls.ca_file`) and its default, if it has one. */
-interface SchemaKey {
-  readonly path: string;
-  readonly hasDefault: boolean;
-  readonly defaultValue?: unknown;
-}
-
-function defOf(schema: z.ZodType): SchemaDef {
-  return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
-}
-
-/** The default a key's schema declares, looking through optional/pipe wrappers. */
-function declaredDefault(schema: z.ZodType): { hasDefault: boolean; defaultValue?: unknown } {
-  const def = defOf(schema);
-  if (def.type === 'default') return { hasDefault: true, defaultValue: def.defaultValue };
-  if (def.innerType !== undefined) return declaredDefault(def.innerType);
-  return { hasDefault: false };
-}
-
-/** Every leaf key of the config schema, walking through optional/default wrappers and arrays. */
-function schemaKeys(schema: z.ZodType, prefix = ''): SchemaKey[] {
-  const def = defOf(schema);
-  if (def.innerType !== undefined) return schemaKeys(def.innerType, prefix);
-  if (def.type === 'array' && def.element !== undefined) return schemaKeys(def.element, `${prefix}[]`);
-  if (def.type === 'object' && def.shape !== undefined) {
-    return Object.entries(def.shape).flatMap(([key, child]) => {
-      const path = prefix === '' ? key : `${prefix}.${key}`;
-      const below = schemaKeys(child, path);
-      return below.length === 0 ? [{ path, ...declaredDefault(child) }] : below;
-    });
-  }
-  return [];
-}
 
 /** How the docs write a default: `[]`, `true`, `10`, `127.0.0.1`. */
 function written(value: unknown): string {
