@@ -15,7 +15,6 @@ import type { ExporterMetrics } from './exporter/metrics.js';
 import { VERSION } from './exporter/version.js';
 import type { BasicAuthenticator } from './http/basic-auth.js';
 import { createWebServer } from './http/http-server.js';
-import { renderLandingPage } from './http/landing-page.js';
 import type { ListenAddress } from './http/listen-address.js';
 import type { WebTlsConfig } from './http/web-config.js';
 import type { Logger } from './log/logger.js';
@@ -215,8 +214,10 @@ export function createApp({
       .send(isReady ? 'ready\n' : 'not ready\n');
   });
 
-  app.get('/', (_request, response) => {
+  app.get('/', async (_request, response) => {
     const { config, scraper } = current();
+    // Loaded on the first visit: no scrape needs it.
+    const { renderLandingPage } = await import('./http/landing-page.js');
     const page = renderLandingPage({
       daemons: config.daemons,
       statuses: scraper.daemonStatus(),
