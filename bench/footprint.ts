@@ -149,10 +149,18 @@ async function startUp(runtime: Runtime, build: ExporterBuild, configYaml: strin
   const child = spawn(
     runtime.node,
     [build.cli, '--config', configPath, '--web.listen-address', `127.0.0.1:${port}`, '--log.level', 'warn'],
-    { cwd: REPO_ROOT, stdio: 'ignore', env: { ...process.env, ...build.env } },
+    { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...build.env } },
   );
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   try {
-    await firstAnswer(`http://127.0.0.1:${port}/metrics`, child, gzip, `exporter (${runtime.label})`);
+    await firstAnswer(`http://127.0.0.1:${port}/metrics`, child, gzip, `exporter (${runtime.label})`).catch(
+      (error: unknown) => {
+        throw new Error(`${(error as Error).message}\n${stderr.slice(-2000)}`);
+      },
+    );
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     return { wallMs, cpuMs: cpuNanoseconds(child.pid as number) / 1e6 };
   } finally {
