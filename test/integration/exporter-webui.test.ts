@@ -6,6 +6,8 @@
  * without the session, which the exporter then opens again, once).
  */
 import { X509Certificate } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requests } from '../../src/rpc/api.js';
@@ -20,6 +22,9 @@ import { type ParsedExposition, type ParsedSample, sampleValue } from '../suppor
 import { createTestPki } from '../support/pki.js';
 
 const WEB_PASSWORD = 'web-pass-Ü-4d2';
+const PROXY_USER = 'proxy-user';
+const PROXY_PASSWORD = 'proxy-pass-81c';
+const BASE_PATH = '/deluge/';
 const NAMES = ['Ünïcødé ✓ 日本語', 'back\\slash \\ "quoted" name', 'plain ascii'];
 
 let daemon: DaemonHandle;
@@ -30,8 +35,42 @@ let elsewhere: DelugeWebHandle;
 let several: DelugeWebHandle;
 let secure: DelugeWebHandle;
 let exporter: ExporterHandle;
+let proxy: Server;
+
+/**
+ * A reverse proxy in front of a Web UI: asks for basic authentication and serves it under
+ * {@link BASE_PATH} (deluge-web 2.0.3's own --base does not serve its base path).
+ */
+async function startProxy(target: string): Promise<string> {
+  const expected = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString('base64')}`;
+  proxy = createServer((req, res) => {
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="deluge"', 'content-type': 'text/html' });
+      res.end('<html><head><title>401 Authorization Required</title></head></html>');
+      return;
+    }
+    if (!req.url?.startsWith(BASE_PATH)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const { authorization: _authorization, ...headers } = req.headers;
+    const upstream = httpRequest(
+      new URL(req.url.slice(BASE_PATH.length), target),
+      { method: req.method, headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${BASE_PATH}`;
+}
 
 afterAll(async () => {
+  proxy?.close();
   await stopAllExporters();
   await stopAllDelugeWebs();
   await stopAllDaemons();
@@ -101,6 +140,7 @@ beforeAll(async () => {
     }),
   ]);
   const pin = new X509Certificate(pki.server.cert).fingerprint256;
+  const proxied = await startProxy(right.url);
   const address = `${daemon.host}:${daemon.port}`;
   exporter = await startExporter({
     configYaml: JSON.stringify({
@@ -113,6 +153,8 @@ beforeAll(async () => {
         { ...webEntry('wrong-password', right), web: { url: right.url, password: 'not-it' } },
         webEntry('https-ca', secure, { tls: { ca_file: pki.ca.certFile } }),
         webEntry('https-pinned', secure, { tls: { fingerprint_sha256: pin } }),
+        webEntry('proxied', right, { url: proxied, basic_auth: { username: PROXY_USER, password: PROXY_PASSWORD } }),
+        webEntry('proxied-without-login', right, { url: proxied }),
         webEntry('https-other-pin', secure, {
           tls: { fingerprint_sha256: pin.replace(/^../, pin.startsWith('AA') ? 'BB' : 'AA') },
         }),
@@ -192,6 +234,15 @@ describe('more of the same daemon through its Web UI', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('reads a Web UI behind a proxy with a base path and basic authentication', async () => {
+    expect(await upOf('proxied')).toBe(1);
+    expect(await upOf('proxied-without-login')).toBe(0);
+    expect(await why('proxied-without-login')).toMatch(
+      /^why: not a Deluge Web UI: HTTP 401 \(authentication required: a proxy in front\? see basic_auth\); body begins "<html><head><title>401 Authorization Required/,
+    );
+    expect(exporter.output()).not.toContain(PROXY_PASSWORD);
   });
 
   it('reads an https Web UI verified against its CA or pinned, and refuses another certificate', async () => {

@@ -111,6 +111,12 @@ describe('WebUiTransport', () => {
     );
   });
 
+  it('names the daemon a connected Web UI serves, asking the hosts of its list when it must', async () => {
+    const { transport } = await world({ hosts: [A, B], connectedTo: B.id });
+    await transport.callMany(facts, {});
+    await expect(transport.connectedDaemon(undefined)).resolves.toBe('10.0.0.2:58846 (user "admin")');
+  });
+
   it('says so when the Web UI cannot connect to the daemon', async () => {
     const { web, transport } = await world({ hosts: [A] });
     // web.connect answers, but the Web UI stays connected to no daemon (as when deluged is down).
