@@ -14,10 +14,11 @@ COPY src ./src
 RUN npm run build
 
 # Production dependencies only, installed fresh from the lockfile (never pruned from a dev install).
+# --omit=optional: valibot names TypeScript an optional peer, which would otherwise come along.
 FROM node:26-trixie-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 FROM node:26-trixie-slim
 ENV NODE_ENV=production

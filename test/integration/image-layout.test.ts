@@ -184,7 +184,7 @@ describe('the image layout, assembled as the Dockerfile does and run against a r
     for (const name of Object.keys(packageJson.dependencies)) expect(installed).toContain(name);
     const deployment = readFileSync(join(REPO_ROOT, 'docs/deployment.md'), 'utf8').replace(/\s+/g, ' ');
     expect(deployment, 'docs/deployment.md states the production package count').toContain(
-      `(\`npm ci --omit=dev\`: ${installed.length} packages,`,
+      `(\`npm ci --omit=dev --omit=optional\`: ${installed.length} packages,`,
     );
   });
 

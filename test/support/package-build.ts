@@ -60,7 +60,8 @@ export function lockfileProductionPackages(): string[] {
     packages: Record<string, { dev?: boolean; devOptional?: boolean; optional?: boolean }>;
   };
   return Object.entries(lock.packages)
-    .filter(([path, entry]) => path !== '' && entry.dev !== true)
+    // As `npm ci --omit=dev --omit=optional` installs: no dev, optional or dev-or-optional package.
+    .filter(([path, entry]) => path !== '' && !entry.dev && !entry.optional && !entry.devOptional)
     .map(([path]) => path.replace(/^node_modules\//, ''))
     .sort();
 }
