@@ -59,8 +59,8 @@ export function lockfileProductionPackages(): string[] {
   const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, { dev?: boolean; devOptional?: boolean; optional?: boolean }>;
   };
+  // As `npm ci --omit=dev --omit=optional` installs: no dev, optional or dev-or-optional package.
   return Object.entries(lock.packages)
-    // As `npm ci --omit=dev --omit=optional` installs: no dev, optional or dev-or-optional package.
     .filter(([path, entry]) => path !== '' && !entry.dev && !entry.optional && !entry.devOptional)
     .map(([path]) => path.replace(/^node_modules\//, ''))
     .sort();
