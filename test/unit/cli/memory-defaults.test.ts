@@ -166,7 +166,18 @@ function compilersOfHotLoop(nodeArgs: readonly string[]): Set<string> {
   ].join('\n');
   const output = execFileSync(
     process.execPath,
-    [...nodeArgs, '--trace-opt', '--import', 'tsx', '--input-type=module', '-e', script],
+    // Optimized on the main thread, so the hot loop cannot end before a compile job on a busy machine does.
+    [
+      ...nodeArgs,
+      '--no-concurrent-recompilation',
+      '--no-concurrent-osr',
+      '--trace-opt',
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+    ],
     { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: SPAWN_TIMEOUT_MS },
   );
   // Only the hot loop's function: tsx's loader, which runs first, may have been optimized before.
