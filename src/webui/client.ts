@@ -5,6 +5,7 @@
  * over one bounded keep-alive pool sharing the cookie; a deadline ends the calls it covers, never the
  * session.
  */
+import { setMaxListeners } from 'node:events';
 import type { Agent } from 'node:http';
 import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_INFLATE_RATIO, HANDSHAKE_LIMITS } from '../rpc/framing.js';
 import { type RencodeDecodeLimits, resolveDecodeLimits } from '../rpc/rencode.js';
@@ -225,9 +226,10 @@ export class WebUiClient {
 
   /** Sends every call at once over the pool; each settles on its own, in the order given. */
   callMany(calls: readonly WebUiCall[], options: WebUiCallOptions = {}): Promise<Settled<unknown>[]> {
+    const signal = options.signal === undefined ? undefined : batchSignal(options.signal, calls.length);
     return Promise.all(
       calls.map((call) =>
-        this.call(call.method, call.params, options).then(
+        this.call(call.method, call.params, { ...options, signal }).then(
           (value): Settled<unknown> => ({ ok: true, value }),
           (error: unknown): Settled<unknown> => ({
             ok: false,
@@ -354,4 +356,14 @@ export class WebUiClient {
       expectJson: verb === 'POST',
     });
   }
+}
+
+/**
+ * A signal that aborts with `deadline`, for the `calls` calls of one batch: each call listens to it
+ * while in flight, so it may have more listeners than an EventTarget's default warning level.
+ */
+function batchSignal(deadline: AbortSignal, calls: number): AbortSignal {
+  const signal = AbortSignal.any([deadline]);
+  setMaxListeners(calls + 1, signal);
+  return signal;
 }

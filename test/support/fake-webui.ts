@@ -177,8 +177,13 @@ async function writeChunks(response: ServerResponse, chunks: Iterable<Buffer>): 
     if (response.destroyed) return;
     if (!response.write(chunk)) {
       await new Promise<void>((resolve) => {
-        response.once('drain', resolve);
-        response.once('close', resolve);
+        const done = (): void => {
+          response.off('drain', done);
+          response.off('close', done);
+          resolve();
+        };
+        response.once('drain', done);
+        response.once('close', done);
       });
     }
   }

@@ -75,6 +75,26 @@ describe('WebUiClient session', () => {
     expect(web.connections).toBe(3);
   });
 
+  it('waits for a batch of more calls than an EventTarget warns at under one deadline, with no warning', async () => {
+    const { web, client } = await world();
+    web.setFault('core.get_session_status', { kind: 'delay', ms: 20 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      const deadline = AbortSignal.timeout(30_000);
+      const calls = Array.from({ length: 24 }, () => ({ method: 'core.get_session_status', params: [[]] }));
+      const results = await client.callMany(calls, { signal: deadline });
+      expect(results.every((result) => result.ok)).toBe(true);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => warning.name)).toEqual([]);
+  });
+
   it('logs in again once when the session expired on the Web UI side, and for concurrent calls only once', async () => {
     const { web, client } = await world();
     await client.call('web.connected', []);
