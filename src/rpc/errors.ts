@@ -6,11 +6,11 @@
 /** Coarse error classes; stable, used as a metric label value. */
 export type DelugeErrorKind = 'timeout' | 'connection' | 'auth' | 'protocol' | 'remote';
 
-/** Base class of every error thrown by `src/rpc`. */
-export abstract class DelugeRpcError extends Error {
+/** What an error of a Deluge client carries: its coarse `kind`, a stable `code`, and the method called. */
+export abstract class DelugeClientError extends Error {
   abstract readonly kind: DelugeErrorKind;
   abstract readonly code: string;
-  /** The RPC method being called, when the error belongs to one call. */
+  /** The method being called, when the error belongs to one call. */
   method: string | undefined;
 
   constructor(message: string, options?: { cause?: unknown; method?: string | undefined }) {
@@ -18,6 +18,9 @@ export abstract class DelugeRpcError extends Error {
     this.method = options?.method;
   }
 }
+
+/** Base class of every error thrown by `src/rpc`. */
+export abstract class DelugeRpcError extends DelugeClientError {}
 
 /** A call or connect did not finish before its deadline. */
 export class DelugeTimeoutError extends DelugeRpcError {

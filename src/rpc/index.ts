@@ -45,6 +45,7 @@ export { DEFAULT_LATE_REPLY_GRACE_MS } from './connection.js';
 export {
   DelugeAuthError,
   DelugeCertificatePinError,
+  DelugeClientError,
   DelugeConnectionError,
   type DelugeErrorKind,
   DelugeLimitError,

@@ -4,7 +4,7 @@
  * Messages quote what came back at most as a short, printable snippet; they never hold the password,
  * the basic-auth credentials or the session cookie.
  */
-import type { DelugeErrorKind } from '../rpc/errors.js';
+import { DelugeClientError } from '../rpc/errors.js';
 import { shortenForLog } from '../rpc/shorten.js';
 
 /** Longest snippet of an answer quoted in an error message. */
@@ -20,18 +20,8 @@ export function snippetOf(bytes: Uint8Array): string {
   return JSON.stringify(shortenForLog(text, SNIPPET_CHARS));
 }
 
-/** Base class of every error thrown by `src/webui`. */
-export abstract class WebUiError extends Error {
-  abstract readonly kind: DelugeErrorKind;
-  abstract readonly code: string;
-  /** The JSON-RPC method being called, when the error belongs to one call. */
-  method: string | undefined;
-
-  constructor(message: string, options?: { cause?: unknown; method?: string | undefined }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.method = options?.method;
-  }
-}
+/** Base class of every error thrown by `src/webui`; `method` is the JSON-RPC method being called. */
+export abstract class WebUiError extends DelugeClientError {}
 
 /** A call did not finish before its deadline (the session and its cookie stay). */
 export class WebUiTimeoutError extends WebUiError {

@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:tls';
 import { DelugeClient } from '../../src/rpc/client.js';
 import { type DelugeInstall, daemonParentDir, delugedCommand, selectedInstall } from './deluge-versions.js';
+import { HarnessProcess, type HarnessProcessHandle } from './harness-process.js';
 import { claimPort, findFreePort, LOOPBACK } from './ports.js';
 import { quietCoreConfig } from './quiet-config.js';
 
@@ -38,7 +38,7 @@ export interface StartDaemonOptions {
 }
 
 /** A running (or stopped, restartable) `deluged` owned by the test process. */
-export interface DaemonHandle {
+export interface DaemonHandle extends HarnessProcessHandle {
   readonly host: string;
   /** RPC (TLS) port. */
   readonly port: number;
@@ -53,16 +53,6 @@ export interface DaemonHandle {
   readonly install: DelugeInstall;
   /** The first level-10 account. */
   readonly admin: { readonly username: string; readonly password: string };
-  /** PID of the current process, undefined while stopped. */
-  readonly pid: number | undefined;
-  /** SIGTERM, then SIGKILL if it has not exited after a grace period; resolves once it has exited. */
-  stop(): Promise<void>;
-  /** Starts the daemon again (after stopping it if it runs) with the same directory and ports. */
-  restart(): Promise<void>;
-  /** SIGKILL (no clean shutdown); resolves once it has exited and its ports are free. */
-  kill(): Promise<void>;
-  /** The last `lines` lines of the daemon's log and console output, for failure messages. */
-  logTail(lines?: number): string;
 }
 
 /** The daemon did not come up, or could not be configured. Carries the log tail in its message. */
@@ -70,8 +60,6 @@ export class DaemonStartError extends Error {
   override readonly name = 'DaemonStartError';
 }
 
-const SETPRIV = '/usr/bin/setpriv';
-const STOP_GRACE_MS = 10_000;
 const DEFAULT_READY_TIMEOUT_MS = 20_000;
 
 /** Every daemon started by this process and not yet disposed of. */
@@ -119,11 +107,9 @@ function tlsHandshake(host: string, port: number, timeoutMs: number): Promise<bo
   });
 }
 
-class Daemon implements DaemonHandle {
+class Daemon extends HarnessProcess implements DaemonHandle {
   readonly host = LOOPBACK;
   readonly admin: { readonly username: string; readonly password: string };
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
 
   constructor(
     readonly port: number,
@@ -135,13 +121,10 @@ class Daemon implements DaemonHandle {
     private readonly readyTimeoutMs: number,
     private readonly keepFiles: boolean,
   ) {
+    super();
     const admin = accounts.find((account) => account.level === 10);
     if (admin === undefined) throw new DaemonStartError('startDaemon needs at least one level-10 (admin) account');
     this.admin = { username: admin.username, password: admin.password };
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
   }
 
   private get logFile(): string {
@@ -160,33 +143,15 @@ class Daemon implements DaemonHandle {
   async start(): Promise<void> {
     const args = ['-d', '-c', this.configDir, '-p', String(this.port), '-i', LOOPBACK, '-u', LOOPBACK];
     args.push('-L', 'warning', '-l', this.logFile);
-    const consoleFd = openSync(this.consoleFile, 'a');
     const [deluged, delugedArgs] = delugedCommand(this.install, args);
-    // setpriv makes the kernel kill deluged when this process dies, even by SIGKILL: no orphans.
-    const [command, commandArgs] = existsSync(SETPRIV)
-      ? [SETPRIV, ['--pdeathsig', 'KILL', deluged, ...delugedArgs]]
-      : [deluged, delugedArgs];
-    const child = spawn(command, commandArgs, { stdio: ['ignore', consoleFd, consoleFd] });
-    closeSync(consoleFd);
-    this.child = child;
-    let exitCode: string | undefined;
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        exitCode = signal ?? String(code);
-        if (this.child === child) this.child = undefined;
-        resolve();
-      });
-      child.once('error', (error) => {
-        exitCode = error.message;
-        if (this.child === child) this.child = undefined;
-        resolve();
-      });
-    });
+    const exitCode = this.spawnProcess(deluged, delugedArgs, this.consoleFile);
 
     const deadline = Date.now() + this.readyTimeoutMs;
     while (Date.now() < deadline) {
-      if (exitCode !== undefined) {
-        throw new DaemonStartError(`deluged exited (${exitCode}) before listening on ${this.port}\n${this.logTail()}`);
+      if (exitCode() !== undefined) {
+        throw new DaemonStartError(
+          `deluged exited (${exitCode()}) before listening on ${this.port}\n${this.logTail()}`,
+        );
       }
       if ((await tlsHandshake(this.host, this.port, 1_000)) && (await this.answersLogin())) return;
       await sleep(100);
@@ -211,29 +176,6 @@ class Daemon implements DaemonHandle {
     } finally {
       await client.close();
     }
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (child === undefined) return;
-    child.kill('SIGTERM');
-    const graceful = await Promise.race([this.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
-    if (!graceful) await this.kill();
-  }
-
-  async kill(): Promise<void> {
-    this.child?.kill('SIGKILL');
-    await this.exited;
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
-  }
-
-  /** Synchronous last resort for `process.on('exit')`. */
-  killNow(): void {
-    this.child?.kill('SIGKILL');
   }
 
   removeFiles(): void {

@@ -1,13 +1,5 @@
-/**
- * A real Deluge Web UI (`deluge-web`) for integration tests and the benchmark: started on loopback in
- * a fresh temporary config directory with a known password and a host list, optionally connected to
- * one of its hosts at start (`default_daemon`), over HTTP or HTTPS (`--ssl` with a given certificate).
- * It serves at `/`: deluge-web 2.0.3's `--base` does not serve the base path itself (it registers the
- * path as a str where Twisted wants bytes), so a base path needs a proxy in front that strips it.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -15,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DaemonHandle } from './daemon.js';
 import { type DelugeInstall, daemonParentDir, delugeWebCommand, selectedInstall } from './deluge-versions.js';
+import { HarnessProcess, type HarnessProcessHandle } from './harness-process.js';
 import { findFreePort, LOOPBACK } from './ports.js';
 
 /** One line of the Web UI's host list: a daemon and the account the Web UI logs in with. */
@@ -46,31 +39,19 @@ export interface StartDelugeWebOptions {
 }
 
 /** A running deluge-web owned by the test process. */
-export interface DelugeWebHandle {
+export interface DelugeWebHandle extends HarnessProcessHandle {
   /** `http(s)://127.0.0.1:PORT/`, the URL a user configures. */
   readonly url: string;
   readonly port: number;
   readonly password: string;
   readonly configDir: string;
   readonly install: DelugeInstall;
-  /** PID of the current process, undefined while stopped. */
-  readonly pid: number | undefined;
-  /** SIGTERM, then SIGKILL after a grace period. */
-  stop(): Promise<void>;
-  /** SIGKILL. */
-  kill(): Promise<void>;
-  /** Starts it again on the same port and directory (sessions kept in web.conf survive a clean stop). */
-  restart(): Promise<void>;
-  logTail(lines?: number): string;
 }
 
 /** deluge-web did not come up. Carries its log tail. */
 export class DelugeWebStartError extends Error {
   override readonly name = 'DelugeWebStartError';
 }
-
-const SETPRIV = '/usr/bin/setpriv';
-const STOP_GRACE_MS = 10_000;
 
 /** A host-list line for a harness daemon and one of its accounts (default: its admin). */
 export function hostOf(daemon: DaemonHandle, account = daemon.admin): DelugeWebHost {
@@ -106,10 +87,7 @@ function answers(url: string): Promise<boolean> {
   });
 }
 
-class DelugeWeb implements DelugeWebHandle {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-
+class DelugeWeb extends HarnessProcess implements DelugeWebHandle {
   constructor(
     readonly port: number,
     readonly url: string,
@@ -118,10 +96,8 @@ class DelugeWeb implements DelugeWebHandle {
     readonly install: DelugeInstall,
     private readonly args: readonly string[],
     private readonly readyTimeoutMs: number,
-  ) {}
-
-  get pid(): number | undefined {
-    return this.child?.pid;
+  ) {
+    super();
   }
 
   private get logFile(): string {
@@ -133,26 +109,12 @@ class DelugeWeb implements DelugeWebHandle {
   }
 
   async start(): Promise<void> {
-    const consoleFd = openSync(this.logFile, 'a');
     const [program, programArgs] = delugeWebCommand(this.install, this.args);
-    // setpriv makes the kernel kill deluge-web when this process dies: no orphans.
-    const [command, commandArgs] = existsSync(SETPRIV)
-      ? [SETPRIV, ['--pdeathsig', 'KILL', program, ...programArgs]]
-      : [program, programArgs];
-    const child = spawn(command, commandArgs, { stdio: ['ignore', consoleFd, consoleFd] });
-    closeSync(consoleFd);
-    this.child = child;
-    let exitCode: string | undefined;
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        exitCode = signal ?? String(code);
-        if (this.child === child) this.child = undefined;
-        resolve();
-      });
-    });
+    const exitCode = this.spawnProcess(program, programArgs, this.logFile);
     const deadline = Date.now() + this.readyTimeoutMs;
     while (Date.now() < deadline) {
-      if (exitCode !== undefined) throw new DelugeWebStartError(`deluge-web exited (${exitCode})\n${this.logTail()}`);
+      if (exitCode() !== undefined)
+        throw new DelugeWebStartError(`deluge-web exited (${exitCode()})\n${this.logTail()}`);
       if (await answers(this.url)) return;
       await sleep(100);
     }
@@ -160,24 +122,6 @@ class DelugeWeb implements DelugeWebHandle {
     throw new DelugeWebStartError(
       `deluge-web did not answer on ${this.url} in ${this.readyTimeoutMs} ms\n${this.logTail()}`,
     );
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (child === undefined) return;
-    child.kill('SIGTERM');
-    const graceful = await Promise.race([this.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
-    if (!graceful) await this.kill();
-  }
-
-  async kill(): Promise<void> {
-    this.child?.kill('SIGKILL');
-    await this.exited;
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
   }
 }
 
