@@ -217,11 +217,16 @@ export class WebUiTransport implements DaemonTransport {
     this.#host = host;
   }
 
-  /** With a configured daemon: the host the Web UI is connected to must be it (never switched). */
+  /**
+   * With a configured daemon: the host the Web UI is connected to must be it (never switched). The
+   * host found at the last check is asked first, so a steady scrape costs one status call, not the
+   * host list as well.
+   */
   async #checkConnectedHost(
     daemon: { readonly host: string; readonly port: number },
     signal: AbortSignal | undefined,
   ): Promise<void> {
+    if (this.#host !== undefined && (await this.#isConnectedTo(this.#host, signal))) return;
     for (const host of this.#matching(await this.#hosts(signal), daemon)) {
       if (await this.#isConnectedTo(host, signal)) {
         this.#host = host;

@@ -97,6 +97,19 @@ describe('WebUiTransport', () => {
     expect(web.requests.map((request) => request.method)).not.toContain('web.connect');
   });
 
+  it('checks web.daemon again on every bundle: the known host alone while it stays connected, the list once it does not', async () => {
+    const { web, transport } = await world({ hosts: [A, B], connectedTo: B.id }, { host: '10.0.0.2', port: 58846 });
+    await transport.callMany(facts, {});
+    web.clearRecords();
+    await transport.callMany(facts, {});
+    const checks = web.requests.map((request) => request.method).filter((method) => method?.startsWith('web.'));
+    expect(checks).toEqual(['web.connected', 'web.get_host_status']);
+    web.connectTo(A.id);
+    const error = await failure(transport.callMany(facts, {}));
+    expect(error).toBeInstanceOf(WebUiDaemonChoiceError);
+    expect(web.connectedTo).toBe(A.id);
+  });
+
   it('names what is missing: an empty host list, several hosts, web.daemon not in the list', async () => {
     const empty = await world({ hosts: [] });
     expect((await failure(empty.transport.callMany(facts, {}))).message).toMatch(/host list is empty/);
