@@ -5,19 +5,20 @@
 import { performance } from 'node:perf_hooks';
 import { daemonSecrets } from '../config/daemon-access.js';
 import type { DaemonConfig, ExporterConfig, RpcDaemonConfig } from '../config/types.js';
-import {
-  AuthLevel,
-  DelugeAuthError,
-  DelugeCertificatePinError,
-  DelugeClient,
-  type DelugeClientOptions,
-} from '../rpc/index.js';
+import { DelugeAuthError, DelugeCertificatePinError, DelugeClient, type DelugeClientOptions } from '../rpc/index.js';
 import { describeFailure } from '../text/describe-failure.js';
-import { authLevelText, notAdminNote } from '../text/human-text.js';
+import { authLevelText } from '../text/human-text.js';
 import { printable } from '../text/printable.js';
 import { daemonClientOptions } from '../transport/client-options.js';
 import { checkWebUiDaemon } from './check-webui.js';
-import { type DaemonCheck, FACT_REQUESTS, factsOf, MAX_VERSION_LENGTH, uncheckedDaemon } from './daemon-check.js';
+import {
+  authLevelWarnings,
+  type DaemonCheck,
+  FACT_REQUESTS,
+  factsOf,
+  MAX_VERSION_LENGTH,
+  uncheckedDaemon,
+} from './daemon-check.js';
 
 const FINGERPRINT = /^(?:[0-9A-F]{2}:){31}[0-9A-F]{2}$/;
 
@@ -70,7 +71,7 @@ async function checkRpcDaemon(
       login: 'ok' as const,
       authLevel,
       daemonVersion,
-      warnings: authLevel !== undefined && authLevel < AuthLevel.ADMIN ? [notAdminNote(authLevel)] : [],
+      warnings: authLevelWarnings(authLevel),
     };
     const started = performance.now();
     try {

@@ -3,13 +3,19 @@ import { performance } from 'node:perf_hooks';
 import { daemonSecrets } from '../config/daemon-access.js';
 import type { ExporterConfig, WebUiDaemonConfig } from '../config/types.js';
 import { describeFailure } from '../text/describe-failure.js';
-import { notAdminNote } from '../text/human-text.js';
 import { printable } from '../text/printable.js';
 import { webUiClientOptions } from '../transport/client-options.js';
 import type { WebUiClientFactory } from '../transport/create.js';
 import { WebUiTransport } from '../transport/webui.js';
 import { WebUiAuthError, WebUiClient } from '../webui/index.js';
-import { type DaemonCheck, FACT_REQUESTS, factsOf, MAX_VERSION_LENGTH, uncheckedDaemon } from './daemon-check.js';
+import {
+  authLevelWarnings,
+  type DaemonCheck,
+  FACT_REQUESTS,
+  factsOf,
+  MAX_VERSION_LENGTH,
+  uncheckedDaemon,
+} from './daemon-check.js';
 
 /**
  * Logs in to the Web UI, reaches the daemon by the same rules as a scrape (a Web UI connected to
@@ -68,7 +74,7 @@ export async function checkWebUiDaemon(
       authLevel,
       daemonVersion:
         connected === undefined ? undefined : printable(connected.daemonVersion, MAX_VERSION_LENGTH, secrets),
-      warnings: authLevel !== undefined && authLevel < 10 ? [notAdminNote(authLevel)] : [],
+      warnings: authLevelWarnings(authLevel),
     };
   } finally {
     await transport.close();

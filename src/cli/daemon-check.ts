@@ -2,9 +2,10 @@
 
 import { daemonAddress } from '../config/daemon-access.js';
 import type { DaemonConfig } from '../config/types.js';
-import { requests } from '../rpc/api.js';
+import { AuthLevel, requests } from '../rpc/api.js';
 import type { Settled } from '../rpc/types.js';
 import { describeFailure, type FailureDescription } from '../text/describe-failure.js';
+import { notAdminNote } from '../text/human-text.js';
 import { printable } from '../text/printable.js';
 
 /** Longest daemon-supplied version string shown. */
@@ -77,4 +78,9 @@ export function factsOf(
   else if (!Array.isArray(session.value)) failures.push(wrongShape('core.get_session_state', 'a list'));
   else torrentCount = session.value.length;
   return { libtorrentVersion, torrentCount, roundTripMs, failures };
+}
+
+/** The warning a check gives for an account below admin (it sees only its own torrents). */
+export function authLevelWarnings(authLevel: number | undefined): string[] {
+  return authLevel !== undefined && authLevel < AuthLevel.ADMIN ? [notAdminNote(authLevel)] : [];
 }

@@ -11,7 +11,7 @@ import { DEFAULT_LISTEN_PORT, listenAddressFromEnv } from '../http/listen-addres
 export const NGOSANG_LISTEN_PORT = 8011;
 
 /** The listen port when neither the flag nor `LISTEN_PORT` names one. */
-export function defaultListenPort(env: NodeJS.ProcessEnv, configPath: string | undefined): number {
+function defaultListenPort(env: NodeJS.ProcessEnv, configPath: string | undefined): number {
   return configuredByNgosangEnv(env, configPath) ? NGOSANG_LISTEN_PORT : DEFAULT_LISTEN_PORT;
 }
 

@@ -110,7 +110,8 @@ function loadFromEnvironment(input: LoadConfigInput): ExporterConfig {
   const hasCredentials = [DAEMON_ENV_VARS.username, DAEMON_ENV_VARS.password, DAEMON_ENV_VARS.password_file].some(
     (variable) => Boolean(env[variable]),
   );
-  const web = webEntryFromEnv(env);
+  // As the user set them: before DELUGE_USER is copied to DELUGE_USERNAME, so an error names only what was set.
+  const web = webEntryFromEnv(ngosang.env, ngosang.setAs);
   const entry =
     web !== undefined ? web : hasCredentials ? daemonEntryFromEnv(env) : embeddedDefaultEntry({ ...input, env });
   const context: SourceContext = {
@@ -169,9 +170,13 @@ function embeddedDefaultEntry(input: LoadConfigInput): Record<string, unknown> {
 
 /**
  * The daemon entry of `DELUGE_WEB_*` (the daemon reached through its Web UI), or undefined when none is set.
- * @throws {ConfigError} naming the variables when RPC ones are set too, or a password comes without the URL
+ * @throws {ConfigError} naming the variables (as the user set them) when RPC ones are set too, or a
+ *   password comes without the URL
  */
-function webEntryFromEnv(env: LoadConfigInput['env']): Record<string, unknown> | undefined {
+function webEntryFromEnv(
+  env: LoadConfigInput['env'],
+  setAs: Readonly<Record<string, string>>,
+): Record<string, unknown> | undefined {
   const set = Object.values(WEB_ENV_VARS).filter((variable) => Boolean(env[variable]));
   if (set.length === 0) return undefined;
   if (!env[WEB_ENV_VARS.url]) {
@@ -183,8 +188,8 @@ function webEntryFromEnv(env: LoadConfigInput['env']): Record<string, unknown> |
   if (rpc.length > 0) {
     throw new ConfigError(
       ENVIRONMENT_SOURCE,
-      `${WEB_ENV_VARS.url}, ${rpc.join(', ')}`,
-      'a daemon is reached either through its Web UI (DELUGE_WEB_*) or by RPC, not both; unset one',
+      `${setAs[WEB_ENV_VARS.url] ?? WEB_ENV_VARS.url}, ${rpc.join(', ')}`,
+      'a daemon is reached either through its Web UI or by RPC, not both; unset one',
     );
   }
   const web: Record<string, string> = {};

@@ -24,9 +24,6 @@ const ALIASES = {
   DELUGE_PASSWORD_FILE: 'DELUGE_WEB_PASSWORD_FILE',
 } as const;
 
-/** Variables that reach a daemon by RPC: none of them may come with `DELUGE_URL`. */
-const RPC_VARIABLES = ['DELUGE_HOST', 'DELUGE_PORT', 'DELUGE_USERNAME', 'DELUGE_USER'] as const;
-
 const SOURCE = 'environment';
 
 /** The environment with ngosang's variables under our names, and the names to report problems under. */
@@ -38,20 +35,12 @@ export interface AliasedEnv {
 
 /**
  * Reads ngosang's `DELUGE_URL` (and its password) as our `DELUGE_WEB_*`; the environment as it is
- * when `DELUGE_URL` is not set.
- * @throws {ConfigError} naming both variables when one of ours is set to something else, or naming
- *   `DELUGE_URL` and the RPC variables set beside it
+ * when `DELUGE_URL` is not set. RPC variables set beside it are refused by the loader, as beside
+ * `DELUGE_WEB_URL`, under the name the user set.
+ * @throws {ConfigError} naming both variables when one of ours is set to something else
  */
 export function withNgosangAliases(env: Env): AliasedEnv {
   if (!env[NGOSANG_URL_VARIABLE]) return { env, setAs: {} };
-  const rpc = RPC_VARIABLES.filter((variable) => Boolean(env[variable]));
-  if (rpc.length > 0) {
-    throw new ConfigError(
-      SOURCE,
-      [NGOSANG_URL_VARIABLE, ...rpc].join(', '),
-      "DELUGE_URL (ngosang/deluge-exporter's) reaches the daemon through its Web UI, the others by RPC; unset one",
-    );
-  }
   const aliased: Record<string, string | undefined> = { ...env };
   const setAs: Record<string, string> = {};
   for (const [theirs, ours] of Object.entries(ALIASES)) {

@@ -141,7 +141,7 @@ describe('DELUGE_WEB_* environment variables', () => {
     expect(
       failure(() => load(undefined, { DELUGE_WEB_URL: 'http://box/', DELUGE_WEB_PASSWORD: 'p', DELUGE_USERNAME: 'u' })),
     ).toBe(
-      'environment: DELUGE_WEB_URL, DELUGE_USERNAME: a daemon is reached either through its Web UI (DELUGE_WEB_*) or by RPC, not both; unset one',
+      'environment: DELUGE_WEB_URL, DELUGE_USERNAME: a daemon is reached either through its Web UI or by RPC, not both; unset one',
     );
     expect(failure(() => load(undefined, { DELUGE_WEB_PASSWORD: 'p' }))).toBe(
       'environment: DELUGE_WEB_URL: required with DELUGE_WEB_PASSWORD',

@@ -51,8 +51,8 @@ describe("ngosang/deluge-exporter's environment", () => {
   });
 
   it('DELUGE_URL beside the RPC variables fails naming them', () => {
-    expect(() => withNgosangAliases({ DELUGE_URL: URL, DELUGE_HOST: 'nas', DELUGE_USER: 'admin' })).toThrow(
-      "environment: DELUGE_URL, DELUGE_HOST, DELUGE_USER: DELUGE_URL (ngosang/deluge-exporter's) reaches the daemon through its Web UI, the others by RPC; unset one",
+    expect(() => fromEnv({ DELUGE_URL: URL, DELUGE_HOST: 'nas', DELUGE_USER: 'admin' })).toThrow(
+      'environment: DELUGE_URL, DELUGE_HOST, DELUGE_USER: a daemon is reached either through its Web UI or by RPC, not both; unset one',
     );
   });
 
