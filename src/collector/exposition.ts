@@ -1,4 +1,4 @@
-import { isColumnFamily, type Labels, type MetricFamily, type ValueColumn } from './types.js';
+import { isColumnFamily, isSampleValue, type Labels, type MetricFamily, type ValueColumn } from './types.js';
 
 /** Content type of the Prometheus text format 0.0.4 (what prom-client's registry also declares). */
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -54,7 +54,7 @@ class ChunkWriter {
     const longestLine = name.length + longest + MAX_LINE_EXTRA_BYTES;
     for (let index = 0; index < values.length; index++) {
       const value = values[index] as number;
-      if (Number.isNaN(value)) continue;
+      if (!isSampleValue(value)) continue;
       this.#reserve(longestLine);
       this.#position = writeLine(this.#chunk, this.#position, name, labels[index] as Uint8Array, value);
     }
@@ -205,7 +205,11 @@ function columnsOf(family: MetricFamily): readonly ValueColumn[] {
 
 function hasSample(family: MetricFamily): boolean {
   if (!isColumnFamily(family)) return family.samples.length > 0;
-  return family.columns.some(({ values }) => values.some((value) => !Number.isNaN(value)));
+  for (let column = 0; column < family.columns.length; column++) {
+    const { values } = family.columns[column] as ValueColumn;
+    for (let index = 0; index < values.length; index++) if (isSampleValue(values[index] as number)) return true;
+  }
+  return false;
 }
 
 /**

@@ -1,6 +1,8 @@
 import {
   type ColumnFamily,
   isColumnFamily,
+  isFiniteValue,
+  isSampleValue,
   type Labels,
   type MetricFamily,
   type Sample,
@@ -47,7 +49,9 @@ export function boundLabelValue(value: string): string {
 /** `labels` with exactly the family's label names, long values cut (the same object when nothing was cut). */
 function checkLabels(family: MetricFamily, labels: Labels): Labels {
   let bounded: Record<string, string> | undefined;
-  for (const name of family.labelNames) {
+  const { labelNames } = family;
+  for (let index = 0; index < labelNames.length; index++) {
+    const name = labelNames[index] as string;
     const value = labels[name];
     if (typeof value !== 'string') throw new InvalidFamilyError(family.name, `a sample has no label ${name}`);
     if (value.length > MAX_LABEL_VALUE_LENGTH) {
@@ -198,8 +202,8 @@ function checkValues(family: ColumnFamily, values: Float64Array): Float64Array {
   let kept: Float64Array | undefined;
   for (let index = 0; index < values.length; index++) {
     const value = values[index] as number;
-    if (!Number.isFinite(value)) {
-      if (Number.isNaN(value)) continue;
+    if (!isFiniteValue(value)) {
+      if (!isSampleValue(value)) continue;
       throw nonFinite(family, value);
     }
     if (counter && value < 0) {

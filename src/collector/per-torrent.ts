@@ -212,7 +212,8 @@ export function perTorrentFamilies(
 /** `deluge_torrent_tracker_error_info`: one series for each torrent whose tracker status is an error. */
 function trackerErrorInfoFamily(torrents: readonly TorrentEntry[], daemon: string): ColumnFamily {
   const series: Labels[] = [];
-  for (const torrent of torrents) {
+  for (let index = 0; index < torrents.length; index++) {
+    const torrent = torrents[index] as TorrentEntry;
     const error = classifyTrackerStatus(torrent.status.tracker_status);
     if (error !== undefined) series.push({ daemon, hash: torrent.hash, kind: error.kind, message: error.message });
   }
@@ -229,7 +230,8 @@ function trackerErrorInfoFamily(torrents: readonly TorrentEntry[], daemon: strin
 /** `deluge_torrent_save_path_info`: the directory each torrent's data is in (none for a torrent without one). */
 function savePathInfoFamily(torrents: readonly TorrentEntry[], daemon: string): ColumnFamily {
   const series: Labels[] = [];
-  for (const torrent of torrents) {
+  for (let index = 0; index < torrents.length; index++) {
+    const torrent = torrents[index] as TorrentEntry;
     const path = asString(torrent.status.download_location);
     if (path !== undefined && path !== '') series.push({ daemon, hash: torrent.hash, path });
   }

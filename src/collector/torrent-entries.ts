@@ -42,7 +42,9 @@ export function parseTorrents(answer: unknown): ParsedTorrents {
   const torrents: TorrentEntry[] = [];
   let invalidId = 0;
   let invalidStatus = 0;
-  for (const hash of Object.keys(record).sort()) {
+  const hashes = Object.keys(record).sort();
+  for (let index = 0; index < hashes.length; index++) {
+    const hash = hashes[index] as string;
     if (!isTorrentId(hash)) {
       invalidId += 1;
       continue;

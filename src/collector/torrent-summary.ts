@@ -198,7 +198,11 @@ class SummaryBuilder {
 function summarizeDecoded(answer: unknown, builder: SummaryBuilder): TorrentSummary {
   const record = asRecord(answer);
   if (record === undefined) throw new UnexpectedAnswerError(METHOD, 'a dict of torrents', answer);
-  for (const id of Object.keys(record)) builder.entry(id, asRecord(record[id]));
+  const ids = Object.keys(record);
+  for (let index = 0; index < ids.length; index++) {
+    const id = ids[index] as string;
+    builder.entry(id, asRecord(record[id]));
+  }
   return builder;
 }
 

@@ -7,7 +7,14 @@ import {
   MAX_LABEL_VALUE_LENGTH,
   mergeFamilies,
 } from '../../../src/collector/families.js';
-import { type ColumnFamily, type MetricFamily, sampleCount, samplesOf } from '../../../src/collector/types.js';
+import {
+  type ColumnFamily,
+  isFiniteValue,
+  isSampleValue,
+  type MetricFamily,
+  sampleCount,
+  samplesOf,
+} from '../../../src/collector/types.js';
 
 const family = (overrides: Partial<MetricFamily> = {}): MetricFamily => ({
   name: 'deluge_free_space_bytes',
@@ -219,5 +226,30 @@ describe('mergeFamilies', () => {
     const merged = mergeFamilies([a, counter, fewer]);
     expect(merged.conflicts).toEqual(['deluge_free_space_bytes', 'deluge_free_space_bytes']);
     expect(merged.families).toEqual([a]);
+  });
+});
+
+describe('column value checks', () => {
+  const numbers = [0, -0, 1, -1.5, 2 ** 53, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE];
+
+  it('isSampleValue is false for NaN only, as Number.isNaN says', () => {
+    for (const value of [...numbers, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN]) {
+      expect(isSampleValue(value), String(value)).toBe(!Number.isNaN(value));
+    }
+  });
+
+  it('isFiniteValue agrees with Number.isFinite', () => {
+    for (const value of [...numbers, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN]) {
+      expect(isFiniteValue(value), String(value)).toBe(Number.isFinite(value));
+    }
+  });
+
+  it('sampleCount counts the values of every column that are not NaN', () => {
+    const columns = [
+      { series: [{ daemon: 'a' }, { daemon: 'b' }], values: Float64Array.from([Number.NaN, 0]) },
+      { series: [{ daemon: 'c' }, { daemon: 'd' }, { daemon: 'e' }], values: Float64Array.from([-1, Number.NaN, 3]) },
+    ];
+    const columnFamily: ColumnFamily = { name: 'x', type: 'gauge', help: 'X.', labelNames: ['daemon'], columns };
+    expect(sampleCount(columnFamily)).toBe(3);
   });
 });
