@@ -498,7 +498,8 @@ export type VisitedFields = Readonly<Record<string, RencodeValue | undefined>>;
  * Reads an encoded dict of dicts (`{key: {field: value}}`, e.g. a `core.get_torrents_status` answer)
  * entry by entry, in wire order, without building the inner dicts as decoded: for each entry under
  * a string key, `visit(key, fields)` gets a record of the `fieldNames` only (a field the dict lacks is
- * `undefined`), or `undefined` for a value that is not a dict. Entries under other keys are passed
+ * `undefined`), or `undefined` for a value that is not a dict. The record is one object, refilled for
+ * each entry: read it in `visit`, never keep it. Entries under other keys are passed
  * over, and so are an inner dict's non-string keys; within an inner dict the last of repeated
  * fields wins, as in {@link decode}. Values are exactly what {@link decode} gives.
  * @returns false when the value is not a dict (nothing visited), or when a key repeats (found at
@@ -630,11 +631,26 @@ interface DictShape {
   factory: DictFactory | undefined;
 }
 
-/** Builds the records of {@link visitDictOfDicts}: by a compiled factory when the names allow one. */
+/**
+ * The record of {@link visitDictOfDicts}: one object for every entry, its fields set from the slots
+ * each time. `Object.fromEntries` makes every field an own data property, so that setting a field
+ * named `__proto__` sets that field, never the prototype.
+ */
 function recordMaker(fieldNames: readonly string[]): (slots: readonly (RencodeValue | undefined)[]) => VisitedFields {
-  const factory = canHaveFactory(fieldNames) ? factoryFor(fieldNames, true) : undefined;
-  if (factory !== undefined) return (slots) => factory(slots as RencodeValue[], 0);
-  return (slots) => Object.fromEntries(fieldNames.map((name, index) => [name, slots[index]]));
+  const record: Record<string, RencodeValue | undefined> = Object.fromEntries(
+    fieldNames.map((name) => [name, undefined]),
+  );
+  return (slots) => {
+    for (let index = 0; index < fieldNames.length; index++) record[fieldNames[index]!] = slots[index];
+    return record;
+  };
+}
+
+/** Per field of {@link visitDictOfDicts}, its last string value and where that string's bytes are. */
+interface TextMemo {
+  readonly texts: (string | undefined)[];
+  readonly starts: Int32Array;
+  readonly lengths: Int32Array;
 }
 
 /** New dict factories one decode may compile. */
@@ -818,9 +834,46 @@ class Reader {
   private text(length: number): string {
     const start = this.take(length);
     this.chargeString(length, start);
+    return this.stringAt(start, length);
+  }
+
+  /** The string of the `length` bytes at `start`, decoded as UTF-8. */
+  private stringAt(start: number, length: number): string {
     if (length === 0) return '';
     if (length <= CACHED_STRING_MAX_BYTES) return valueCache.get(this.buf, start, length);
     return this.buf.toString('utf8', start, start + length);
+  }
+
+  /**
+   * A field value of {@link visitDictOfDicts}: like {@link value}, but a string with the same bytes as
+   * the field's last string (`memo`) is that string, not decoded again: a save path or tracker status
+   * repeats over thousands of torrents and is longer than the {@link StringCache} keeps.
+   */
+  private fieldValue(depth: number, slot: number, memo: TextMemo): RencodeValue {
+    const start = this.pos;
+    const code = this.buf[start];
+    if (code === undefined) return this.value(depth);
+    let length: number;
+    if (code >= STR_FIXED_START && code < LIST_FIXED_START) {
+      this.typeCode();
+      length = code - STR_FIXED_START;
+    } else if (code > CHR_ZERO && code <= CHR_NINE) {
+      this.typeCode();
+      length = this.lengthPrefix(start);
+    } else {
+      return this.value(depth);
+    }
+    const at = this.take(length);
+    this.chargeString(length, at);
+    const last = memo.texts[slot];
+    if (last !== undefined && memo.lengths[slot] === length && this.sameBytes(memo.starts[slot]!, at, length)) {
+      return last;
+    }
+    const text = this.stringAt(at, length);
+    memo.texts[slot] = text;
+    memo.starts[slot] = at;
+    memo.lengths[slot] = length;
+    return text;
   }
 
   /**
@@ -987,6 +1040,11 @@ class Reader {
     const slotOf = new Map(fieldNames.map((name, index) => [name, index]));
     const slots = new Array<RencodeValue | undefined>(fieldNames.length);
     const record = recordMaker(fieldNames);
+    const memo: TextMemo = {
+      texts: new Array<string | undefined>(fieldNames.length),
+      starts: new Int32Array(fieldNames.length),
+      lengths: new Int32Array(fieldNames.length),
+    };
     const keys = new KeySet(this.buf);
     // Per position in the inner dicts, the last key seen there, where its bytes are, its slot (-1: not asked for).
     const keysAt: string[] = [];
@@ -1026,7 +1084,7 @@ class Reader {
           slotsAt[i] = slot;
         }
         if (slot < 0) this.skip(2);
-        else slots[slot] = this.value(2);
+        else slots[slot] = this.fieldValue(2, slot, memo);
       }
       visit(key, record(slots));
     }

@@ -28,13 +28,26 @@ import { testConfig } from './fixtures.js';
 const STATES = ['Downloading', 'Seeding', 'Paused', 'Weird', ''];
 const LABELS = ['', 'movies', 'linux'];
 const HOSTS = ['', 'alpha.org', 'beta.net'];
-const PATHS = ['', '/downloads', '/mnt/seed'];
+// Long paths (a rencode string of over 64 bytes has a length prefix), paths of one length that
+// differ in one byte, and UTF-8: the visit reuses a field's last string only for the same bytes.
+const LONG_PATH = `/srv/${'seedbox/'.repeat(9)}a`;
+const PATHS = [
+  '',
+  '/downloads',
+  '/mnt/seed',
+  '/mnt/seee',
+  LONG_PATH,
+  `${LONG_PATH.slice(0, -1)}b`,
+  '/données/€',
+  '/données/£',
+];
 const TRACKER_STATUSES = [
   'Announce OK',
   'Error: Unregistered torrent',
   'error: Invalid passkey',
   'Error: timed out',
   'Warning: x',
+  `Error: ${'tracker is down for maintenance, '.repeat(3)}`,
   '',
 ];
 
