@@ -22,6 +22,11 @@ RUN npm ci --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts && n
 
 FROM node:26-trixie-slim
 ENV NODE_ENV=production
+# glibc's malloc (docs/benchmarks.md, "Memory after a few small scrapes"): one arena for all threads,
+# blocks of 32 KiB and more mapped on their own and unmapped when freed, the free top of the heap
+# returned from 64 KiB on, so what a scrape's Buffers took goes back to the system instead of staying
+# resident. The same setting is in deploy/systemd/deluge-exporter.service.
+ENV GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=32768:glibc.malloc.trim_threshold=65536:glibc.malloc.top_pad=0
 WORKDIR /app
 # dist/ next to package.json and data/ is the layout src/exporter/version.ts and the libtorrent metric table
 # expect at run time. Everything is root-owned and read-only to the process: a read-only root

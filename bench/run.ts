@@ -19,6 +19,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encode } from '../src/rpc/rencode.js';
+import { envOf, imageRuntimeStage } from '../test/support/dockerfile.js';
 import { REPO_ROOT } from '../test/support/exporter-process.js';
 import { benchAgainstFakeDaemons, type FakeRowSpec, fakeDaemonTable } from './fake-daemon-rows.js';
 import { benchFootprint, footprintTable } from './footprint.js';
@@ -56,6 +57,8 @@ const HELP = `Usage: npm run bench -- [options]
                       fake-daemon rows: its rows say "before", this tree's "after"
   --gzip              ask for gzip answers, as Prometheus does (exposition sizes stay uncompressed)
   --node-options OPTS NODE_OPTIONS for this tree's exporter, e.g. the image's (Dockerfile ENV NODE_OPTIONS)
+  --image-env         run this tree's exporter with the environment the image sets (the Dockerfile's
+                      ENV: NODE_ENV, and GLIBC_TUNABLES for glibc's malloc); --compare's build runs without
   --node VERSION      run the exporters of the real and fake sections on this Node.js (major or full version:
                       the bench's own node or one of scripts/node-versions.txt, fetched; default: the bench's)
   --nodes LIST        Node.js versions of the footprint section (default 20,22,24,26; the image runs 26)
@@ -81,6 +84,7 @@ const { values } = parseArgs({
     rows: { type: 'string' },
     'fake-rows': { type: 'string' },
     'node-options': { type: 'string' },
+    'image-env': { type: 'boolean', default: false },
     'webui-torrents': { type: 'string', default: '1000,2000,10000' },
     ngosang: { type: 'string' },
     node: { type: 'string' },
@@ -284,7 +288,10 @@ const exporterBuilds = [
     label: values.compare === undefined ? 'this tree' : 'after',
     cli: builtCli,
     ...exporterNode,
-    ...(values['node-options'] === undefined ? {} : { env: { NODE_OPTIONS: values['node-options'] } }),
+    env: {
+      ...(values['image-env'] ? envOf(imageRuntimeStage(REPO_ROOT)) : {}),
+      ...(values['node-options'] === undefined ? {} : { NODE_OPTIONS: values['node-options'] }),
+    },
   },
 ];
 const runtimeNote = values.node === undefined ? '' : `, exporters on Node ${values.node}`;

@@ -9,7 +9,7 @@ import { requests } from '../../src/rpc/api.js';
 import { connectClient } from '../harness/clients.js';
 import { type DaemonHandle, startDaemon, stopAllDaemons } from '../harness/daemon.js';
 import { findFreePort } from '../harness/ports.js';
-import { argsOf, copiesOf, execForm, parseDockerfile, type Stage } from '../support/dockerfile.js';
+import { argsOf, copiesOf, envOf, execForm, parseDockerfile, type Stage } from '../support/dockerfile.js';
 import { REPO_ROOT, scrape } from '../support/exporter-process.js';
 import {
   installedPackages,
@@ -123,9 +123,7 @@ describe('the image layout, assembled as the Dockerfile does and run against a r
 
     exporterPort = await findFreePort();
     const entrypoint = asRun(execForm(argsOf(runtime, 'ENTRYPOINT')[0] as string));
-    const env = Object.fromEntries(
-      argsOf(runtime, 'ENV').map((pair) => pair.split(/=(.*)/s).slice(0, 2) as [string, string]),
-    );
+    const env = envOf(runtime);
     // A private mount namespace whose root filesystem is read-only, and the image's unprivileged user.
     const script = 'mount -o remount,bind,ro / && exec setpriv --pdeathsig KILL "$@"';
     const user = ['--reuid', String(uid), '--regid', String(uid), '--clear-groups'];

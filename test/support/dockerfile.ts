@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /** One Dockerfile instruction: upper-cased keyword and its argument text, continuation lines joined. */
 export interface Instruction {
   readonly keyword: string;
@@ -45,6 +48,18 @@ export function parseDockerfile(text: string): Stage[] {
 /** The argument texts of a stage's instructions with this keyword. */
 export function argsOf(stage: Stage, keyword: string): string[] {
   return stage.instructions.filter((instruction) => instruction.keyword === keyword).map(({ args }) => args);
+}
+
+/** The environment a stage's `ENV NAME=value` instructions set (one pair per instruction). */
+export function envOf(stage: Stage): Record<string, string> {
+  return Object.fromEntries(argsOf(stage, 'ENV').map((pair) => pair.split(/=(.*)/s).slice(0, 2) as [string, string]));
+}
+
+/** The runtime (last) stage of the repository's Dockerfile. */
+export function imageRuntimeStage(repoRoot: string): Stage {
+  const stage = parseDockerfile(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8')).at(-1);
+  if (stage === undefined) throw new DockerfileSyntaxError(`${join(repoRoot, 'Dockerfile')} has no FROM`);
+  return stage;
 }
 
 /** A `COPY [--from=STAGE] SOURCE... DEST` instruction. */
