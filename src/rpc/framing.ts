@@ -31,15 +31,24 @@ export const INFLATE_RATIO_FLOOR_BYTES = 1024 * 1024;
 
 /** Largest zlib output chunk (a 100,000-torrent answer with every key is 54 MB). */
 const MAX_INFLATE_CHUNK_BYTES = 64 * 1024 * 1024;
+/** Smallest zlib output chunk: 4 × Node's default. */
+const MIN_INFLATE_CHUNK_BYTES = 64 * 1024;
+/**
+ * Inflated-to-compressed ratio assumed before a connection's first large frame: room for what a
+ * status answer inflates to (6 × for the bench's synthetic torrents, 16 × for a real deluged's).
+ */
+const FIRST_INFLATE_RATIO = 32;
+/** Room over the last large frame's ratio, for an answer that grew since. */
+const INFLATE_RATIO_MARGIN = 1.125;
 
 /**
- * zlib's output chunk for a body: room for what a status answer inflates to (6 × its size for the
- * bench's synthetic torrents, 16 × for a real deluged's, whose values repeat more), so that the whole
- * output is usually one chunk, never copied again to join chunks (which held a large answer twice).
- * Only the pages written count towards RSS; at least 64 KiB (4 × Node's default), at most 64 MiB.
+ * zlib's output chunk for a body expected to inflate `ratio` times: the whole output is usually one
+ * chunk, never copied again to join chunks (which held a large answer twice). Not much more either:
+ * V8 counts all of a Buffer as external memory, whether written or not, and starts a full garbage
+ * collection for each few MB of it (docs/benchmarks.md "The inflate chunk").
  */
-function inflateChunkBytes(bodyBytes: number, maxOutputLength: number): number {
-  const wanted = Math.min(MAX_INFLATE_CHUNK_BYTES, Math.max(64 * 1024, bodyBytes * 32));
+function inflateChunkBytes(bodyBytes: number, ratio: number, maxOutputLength: number): number {
+  const wanted = Math.min(MAX_INFLATE_CHUNK_BYTES, Math.max(MIN_INFLATE_CHUNK_BYTES, Math.ceil(bodyBytes * ratio)));
   return Math.max(zlibConstants.Z_MIN_CHUNK, Math.min(maxOutputLength, wanted));
 }
 
@@ -129,6 +138,8 @@ export class FrameDecoder {
   private buffered = 0;
   /** Body length of the frame whose header has been read, or undefined while awaiting a header. */
   private bodyLength: number | undefined;
+  /** How many times its size the next large body is expected to inflate to (see {@link inflateChunkBytes}). */
+  private inflateRatio = FIRST_INFLATE_RATIO;
 
   constructor(limits?: Partial<FrameLimits>) {
     this.limits = resolveFrameLimits(limits);
@@ -191,7 +202,8 @@ export class FrameDecoder {
     const maxOutputLength = Math.min(maxInflatedBytes, byRatio);
     let inflated: Buffer;
     try {
-      inflated = inflateSync(body, { maxOutputLength, chunkSize: inflateChunkBytes(body.length, maxOutputLength) });
+      const chunkSize = inflateChunkBytes(body.length, this.inflateRatio, maxOutputLength);
+      inflated = inflateSync(body, { maxOutputLength, chunkSize });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         throw byRatio < maxInflatedBytes
@@ -211,6 +223,10 @@ export class FrameDecoder {
       throw new DelugeProtocolError(`frame body is not valid zlib data: ${(error as Error).message}`, {
         cause: error,
       });
+    }
+    // Status answers, the large frames, come one per scrape and inflate alike from one to the next.
+    if (body.length * FIRST_INFLATE_RATIO >= MIN_INFLATE_CHUNK_BYTES) {
+      this.inflateRatio = (inflated.length / body.length) * INFLATE_RATIO_MARGIN;
     }
     try {
       return keepEncoded === undefined

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import {
 } from '../../../src/rpc/framing.js';
 import {
   DEFAULT_DECODE_LIMITS,
+  type EncodedRencode,
   encode,
   RencodeDecodeError,
   type RencodeInput,
@@ -93,6 +95,36 @@ describe('FrameDecoder', () => {
     for (let offset = 0; offset < bytes.length; offset += 1)
       decoded.push(...decoder.push(bytes.subarray(offset, offset + 1)));
     expect(decoded).toEqual(payloads);
+  });
+
+  it('inflates a large frame into a chunk sized by the last large frame, not 32 times its body', () => {
+    // A status answer as the daemon sends it: [1, id, {hash: {field: value}}], with random hashes.
+    const answer = (torrents: number, seed: number): RencodeInput => {
+      const status: Record<string, RencodeInput> = {};
+      for (let index = 0; index < torrents; index++) {
+        const hash = createHash('sha1').update(`${seed}:${index}`).digest('hex');
+        status[hash] = { name: `torrent ${index}`, state: 'Seeding', total_wanted: index * 1024, ratio: index / 7 };
+      }
+      return [1, seed, status];
+    };
+    const decoder = new FrameDecoder();
+    const keepStatus = (items: readonly unknown[]) => items.length === 2;
+    const backingStoreOf = (frame: Buffer) => {
+      const [message] = decoder.push(frame, keepStatus) as [[number, number, EncodedRencode]];
+      return message[2].bytes.buffer.byteLength;
+    };
+    const first = encodeFrame(answer(2000, 1));
+    const firstBody = first.length - 5;
+    expect(firstBody * 32).toBeGreaterThan(64 * 1024);
+    // The first large frame: room for 32 times its body.
+    expect(backingStoreOf(first)).toBe(firstBody * 32);
+    const second = encodeFrame(answer(2100, 2));
+    const secondInflated = inflateSync(second.subarray(5)).length;
+    const store = backingStoreOf(second);
+    // The next one: the first one's ratio with 12.5 % room, enough for this one as a single chunk.
+    expect(store).toBe(Math.ceil((second.length - 5) * (inflateSync(first.subarray(5)).length / firstBody) * 1.125));
+    expect(store).toBeGreaterThanOrEqual(secondInflated);
+    expect(store).toBeLessThan(secondInflated * 1.2);
   });
 
   it('returns every frame of a chunk that holds many', () => {
