@@ -3,7 +3,8 @@
  * side by side in one run.
  *
  * - **floor**: bench/floor.mjs, a process that loads only express, pino and prom-client the way the
- *   exporter loads its code, then waits; VmRSS 1 s after it has loaded them.
+ *   exporter loads its code, then waits; VmRSS 1 s after it has loaded them. Per column, in that
+ *   column's environment (with `--image-env`, the image's: its malloc settings lower the floor too).
  * - **idle**: the exporter with one 200-torrent daemon configured, VmRSS 1 s after it is ready.
  * - **after 5 scrapes of 200 torrents** (per-torrent series): VmRSS 1 s after the fifth answer.
  * - **peaks** (VmHWM, start-up included) after 5 scrapes: 2,000 torrents per-torrent and 10,000
@@ -110,10 +111,12 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function floorRss(runtime: Runtime): Promise<number> {
+/** RSS of the floor process on `runtime`, in the environment `env` adds (a build's: the image's with `--image-env`). */
+async function floorRss(runtime: Runtime, env: Readonly<Record<string, string>> | undefined): Promise<number> {
   const child = spawn(runtime.node, [join(import.meta.dirname, 'floor.mjs')], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   try {
     await waitForOutput(child, 'loaded', `floor process (${runtime.label})`);
@@ -247,11 +250,12 @@ export async function benchFootprint(options: FootprintOptions): Promise<Footpri
     return created;
   };
   const targets = exporterColumns(options);
-  for (const runtime of options.runtimes) {
-    options.progress(`footprint: floor on ${runtime.label}`);
+  // Each column's floor runs in that column's environment: the image's malloc settings lower the floor too.
+  for (const target of targets) {
+    options.progress(`footprint: floor of ${target.label}`);
     const floors: number[] = [];
-    for (let run = 0; run < options.runs; run++) floors.push(await floorRss(runtime));
-    for (const target of targets) if (target.runtime === runtime) column(target.label).set('floor', floors);
+    for (let run = 0; run < options.runs; run++) floors.push(await floorRss(target.runtime, target.build.env));
+    column(target.label).set('floor', floors);
   }
 
   const realRows: readonly { spec: RowSpec; row: Row }[] = [
