@@ -6,6 +6,7 @@ import {
   EXPOSITION_CONTENT_TYPE,
   type Exposition,
   joinExpositions,
+  releaseExposition,
   renderFamilies,
   textExposition,
 } from './collector/exposition.js';
@@ -101,15 +102,20 @@ async function gzipExposition(exposition: Exposition): Promise<Buffer[]> {
   return compressed;
 }
 
-/** Sends an exposition, gzip-compressed when the request accepts it, with its length. */
+/**
+ * Sends an exposition, gzip-compressed when the request accepts it, with its length. Its chunks
+ * give their memory back as soon as they are compressed, and what was sent once it is all written.
+ */
 async function sendExposition(request: Request, response: Response, exposition: Exposition): Promise<void> {
   response.status(200).type(EXPOSITION_CONTENT_TYPE).vary('Accept-Encoding');
   let body = exposition;
   if (request.acceptsEncodings('gzip', 'identity') === 'gzip') {
     response.set('Content-Encoding', 'gzip');
     body = await gzipExposition(exposition);
+    releaseExposition(exposition);
   }
   response.set('Content-Length', String(body.reduce((sum, chunk) => sum + chunk.length, 0)));
+  response.once('finish', () => releaseExposition(body));
   for (const chunk of body) response.write(chunk);
   response.end();
 }

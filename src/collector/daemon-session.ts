@@ -291,10 +291,29 @@ export class DaemonSession {
     const ctx: CollectorContext = { daemon: this.name, scrapeTimeSeconds: now() / 1000, config };
     // The fetch outlives a short scrape deadline; it ends at the daemon's configured timeout at the latest.
     const signal = AbortSignal.timeout(Math.max(1, Math.round(this.#options.daemon.timeoutSeconds * 1000)));
+    const received: Settled<unknown>[] = [];
+    try {
+      return await this.#fetchBundles(ctx, signal, received, trace);
+    } finally {
+      // Every answer has been read: answers kept encoded give their memory back now, not at V8's next full collection.
+      for (const settled of received)
+        if (settled.ok && settled.value instanceof EncodedRencode) settled.value.release();
+    }
+  }
+
+  /** {@link #fetch}'s bundles and collectors; every answer it receives is added to `received`. */
+  async #fetchBundles(
+    ctx: CollectorContext,
+    signal: AbortSignal,
+    received: Settled<unknown>[],
+    trace: (entry: TraceEntry) => void,
+  ): Promise<FetchResult> {
+    const now = this.#options.now ?? Date.now;
     const send = async (step: 'status' | 'follow-up', perCollector: ReadonlyMap<string, Requests>) => {
       const bundle = buildBundle(perCollector);
       trace({ kind: 'bundle', step, atMs: now(), calls: bundle.requests.map(describeCall) });
       const results: Settled<unknown>[] = await this.#client.callMany(bundle.requests, { signal });
+      received.push(...results);
       trace({
         kind: 'answers',
         step,

@@ -1,3 +1,4 @@
+import { releaseBytes } from '../rpc/rencode.js';
 import { isColumnFamily, isSampleValue, type Labels, type MetricFamily, type ValueColumn } from './types.js';
 
 /** Content type of the Prometheus text format 0.0.4 (what prom-client's registry also declares). */
@@ -116,8 +117,9 @@ function writeAscii(chunk: Buffer, start: number, text: string): number {
   return position;
 }
 
-/** The `{…}` of each series of a list (views into one buffer), and the longest one's length. */
+/** The `{…}` of each series of a list (views into `bytes`), and the longest one's length. */
 interface RenderedSeries {
+  readonly bytes: Buffer;
   readonly labels: readonly Uint8Array[];
   readonly longest: number;
 }
@@ -172,7 +174,7 @@ function renderSeries(labelNames: readonly string[], series: readonly Labels[]):
     longest = Math.max(longest, length);
     return new Uint8Array(bytes.buffer, bytes.byteOffset + (starts[index] as number), length);
   });
-  return { labels, longest };
+  return { bytes, labels, longest };
 }
 
 /**
@@ -233,7 +235,13 @@ export function renderFamilies(families: readonly MetricFamily[]): Exposition {
       writer.column(nameBytes, renderedSeries(cache, family.labelNames, series), values);
     }
   }
+  for (const byNames of cache.values()) for (const { bytes } of byNames.values()) releaseBytes(bytes);
   return writer.finish();
+}
+
+/** Gives the memory of an exposition's chunks back now, once they are sent or compressed (see `releaseBytes`). */
+export function releaseExposition(exposition: Exposition): void {
+  for (const chunk of exposition) releaseBytes(chunk);
 }
 
 /** One answer from several expositions, as one registry would write them. */

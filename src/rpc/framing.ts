@@ -8,12 +8,14 @@ import {
   type DecodedMessage,
   decodeMessage,
   decodeWithin,
+  EncodedRencode,
   encode,
   type KeepEncoded,
   type RencodeDecodeLimits,
   type RencodeInput,
   RencodeLimitError,
   type RencodeValue,
+  releaseBytes,
   resolveDecodeLimits,
 } from './rencode.js';
 
@@ -229,9 +231,14 @@ export class FrameDecoder {
       this.inflateRatio = (inflated.length / body.length) * INFLATE_RATIO_MARGIN;
     }
     try {
-      return keepEncoded === undefined
-        ? decodeWithin(inflated, this.limits)
-        : decodeMessage(inflated, this.limits, keepEncoded);
+      const message =
+        keepEncoded === undefined
+          ? decodeWithin(inflated, this.limits)
+          : decodeMessage(inflated, this.limits, keepEncoded);
+      // A decoded value holds no view of the inflated bytes; items kept encoded do, for their owner to release.
+      const keptEncoded = Array.isArray(message) && message.some((item) => item instanceof EncodedRencode);
+      if (!keptEncoded) releaseBytes(inflated);
+      return message;
     } catch (error) {
       if (error instanceof RencodeLimitError) {
         throw new DelugeLimitError(`frame refused: ${error.message}`, error.limit, error.maximum, { cause: error });

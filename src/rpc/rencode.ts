@@ -484,6 +484,46 @@ export class EncodedRencode {
   decode(): RencodeValue {
     return decodeWithin(this.bytes, this.limits);
   }
+
+  /**
+   * Gives the memory of the bytes back now (see {@link releaseBytes}), for whoever owns the answer
+   * once it is read: this value and every other one kept from the same frame cannot be read after.
+   */
+  release(): void {
+    releaseBytes(this.bytes);
+  }
+}
+
+/** `ArrayBuffer#transfer` and `#detached` (ES2024; Node.js 22 and later), which the ES2022 library lacks. */
+interface TransferableArrayBuffer extends ArrayBuffer {
+  transfer?(newLength?: number): ArrayBuffer;
+  readonly detached?: boolean;
+}
+
+/** Smallest ArrayBuffer {@link releaseBytes} detaches: a smaller one is not worth it. */
+const MIN_RELEASED_BYTES = 32 * 1024;
+/** ArrayBuffers found untransferable (Node's Buffer pool, which small Buffers share), never tried again. */
+const untransferable = new WeakSet<ArrayBuffer>();
+
+/**
+ * Frees the memory under `bytes` at once by detaching its ArrayBuffer (`transfer(0)`): every view of
+ * it reads as empty afterwards, so only the owner of all of them may call this. V8 frees a dead
+ * Buffer's memory only at its next full garbage collection and counts it as external memory until
+ * then, which itself starts full collections (docs/benchmarks.md "Allocation and full collections
+ * per scrape"). Buffers under 32 KiB are left to the garbage collector, and so is an ArrayBuffer Node
+ * marked untransferable (its Buffer pool, shared by small Buffers: V8 refuses to detach it); on
+ * Node.js 20, which cannot transfer, nothing happens.
+ */
+export function releaseBytes(bytes: Uint8Array): void {
+  const buffer = bytes.buffer;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < MIN_RELEASED_BYTES || untransferable.has(buffer)) return;
+  const transferable: TransferableArrayBuffer = buffer;
+  if (transferable.transfer === undefined || transferable.detached === true) return;
+  try {
+    transferable.transfer(0);
+  } catch {
+    untransferable.add(buffer);
+  }
 }
 
 /** A value decoded if it is an {@link EncodedRencode}, else itself. */

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DaemonSession, type TraceEntry } from '../../../src/collector/daemon-session.js';
 import type { MetricFamily } from '../../../src/collector/types.js';
 import { ExporterMetrics } from '../../../src/exporter/metrics.js';
 import { createLogger } from '../../../src/log/logger.js';
-import type { RencodeInput } from '../../../src/rpc/rencode.js';
+import { EncodedRencode, type RencodeInput } from '../../../src/rpc/rencode.js';
 import { configFromYaml } from '../../support/config.js';
 import { type FakeDaemon, startFakeDaemon } from '../../support/fake-daemon.js';
 import { type DaemonFixture, findFamily, fixtureHandlers, loadFixture, valuesBy } from './fixtures.js';
@@ -65,6 +65,42 @@ const success = (families: readonly MetricFamily[]) =>
 const up = (families: readonly MetricFamily[]) => findFamily(families, 'deluge_up').samples[0]?.value;
 const freeSpacePaths = (requests: readonly { method: string; args: readonly unknown[] }[] | undefined) =>
   (requests ?? []).filter((r) => r.method === 'core.get_free_space').map((r) => r.args[0]);
+
+describe('DaemonSession answers', () => {
+  it('releases every answer kept encoded once the scrape has read it, and reads it before', async () => {
+    const release = vi.spyOn(EncodedRencode.prototype, 'release');
+    const decode = vi.spyOn(EncodedRencode.prototype, 'decode');
+    cleanups.push(async () => {
+      release.mockRestore();
+      decode.mockRestore();
+    });
+    const { session } = await sessionWith({ yaml: 'per_torrent: { enabled: true }' });
+    const families = await session.scrape(5);
+    expect(up(families)).toBe(1);
+    // The torrents' status answer: decoded for the per-torrent series, then released, once.
+    expect(release).toHaveBeenCalledTimes(1);
+    expect(decode.mock.invocationCallOrder[0]).toBeLessThan(release.mock.invocationCallOrder[0] as number);
+    expect(findFamily(families, 'deluge_torrent_ratio').samples.length).toBeGreaterThan(0);
+    // Under the cap now, the next answer is asked for decoded: nothing kept, nothing to release.
+    await session.scrape(5);
+    expect(release).toHaveBeenCalledTimes(1);
+  });
+
+  it('releases the answer of every aggregates-only scrape, which is only visited, never decoded', async () => {
+    const release = vi.spyOn(EncodedRencode.prototype, 'release');
+    const decode = vi.spyOn(EncodedRencode.prototype, 'decode');
+    cleanups.push(async () => {
+      release.mockRestore();
+      decode.mockRestore();
+    });
+    const { session } = await sessionWith({ yaml: 'per_torrent: { enabled: false }' });
+    for (let scrape = 1; scrape <= 3; scrape++) {
+      expect(up(await session.scrape(5))).toBe(1);
+      expect(release).toHaveBeenCalledTimes(scrape);
+    }
+    expect(decode).not.toHaveBeenCalled();
+  });
+});
 
 describe('DaemonSession bundles', () => {
   it('sends every collector in ONE bundle, shared calls once, then one follow-up for new paths only', async () => {

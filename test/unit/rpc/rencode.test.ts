@@ -1,7 +1,11 @@
+import { markAsUntransferable } from 'node:worker_threads';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_DECODE_LIMITS,
   decode,
+  decodeMessage,
+  type EncodedRencode,
   encode,
   RencodeDecodeError,
   type RencodeDecodeErrorCode,
@@ -9,6 +13,7 @@ import {
   type RencodeInput,
   type RencodeLimitError,
   type RencodeValue,
+  releaseBytes,
 } from '../../../src/rpc/rencode.js';
 import { floatArbitrary, intArbitrary, stringArbitrary, valueArbitrary } from './rencode-support.js';
 
@@ -257,5 +262,52 @@ describe('rencode properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('releaseBytes', () => {
+  // ArrayBuffer#transfer exists from Node.js 22 on; on Node 20 releasing leaves everything as it was.
+  const canTransfer = 'transfer' in ArrayBuffer.prototype;
+
+  it('detaches an ArrayBuffer of 32 KiB or more: its memory is gone and every view reads as empty', () => {
+    const owned = Buffer.alloc(64 * 1024, 7);
+    const view = owned.subarray(100, 200);
+    releaseBytes(view);
+    expect(owned.length).toBe(canTransfer ? 0 : 64 * 1024);
+    expect(view.length).toBe(canTransfer ? 0 : 100);
+  });
+
+  it('leaves smaller buffers, which may share Node’s Buffer pool, to the garbage collector', () => {
+    const small = Buffer.from('pooled with others');
+    const neighbour = Buffer.from('another small buffer');
+    releaseBytes(small);
+    expect(small.toString()).toBe('pooled with others');
+    expect(neighbour.toString()).toBe('another small buffer');
+  });
+
+  it('never throws for an ArrayBuffer Node marked untransferable (its Buffer pool), and leaves it whole', () => {
+    const buffer = new ArrayBuffer(64 * 1024);
+    markAsUntransferable(buffer);
+    const bytes = new Uint8Array(buffer).fill(3);
+    releaseBytes(bytes);
+    releaseBytes(bytes);
+    expect(bytes.length).toBe(64 * 1024);
+    expect(bytes[65_535]).toBe(3);
+  });
+
+  it('EncodedRencode#release detaches the frame it was kept from, once read', () => {
+    const big = { list: Array.from({ length: 5000 }, (_, index) => `item ${index}`) };
+    const bytes = Buffer.from(encode([1, 2, big]));
+    const [, , kept] = decodeMessage(bytes, DEFAULT_DECODE_LIMITS, (items) => items.length === 2) as [
+      number,
+      number,
+      EncodedRencode,
+    ];
+    expect(kept.decode()).toEqual(big);
+    const [keptLength, frameLength] = [kept.bytes.length, bytes.length];
+    expect(frameLength).toBeGreaterThanOrEqual(32 * 1024);
+    kept.release();
+    expect(kept.bytes.length).toBe(canTransfer ? 0 : keptLength);
+    expect(bytes.length).toBe(canTransfer ? 0 : frameLength);
   });
 });
