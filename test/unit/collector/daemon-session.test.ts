@@ -66,14 +66,20 @@ const up = (families: readonly MetricFamily[]) => findFamily(families, 'deluge_u
 const freeSpacePaths = (requests: readonly { method: string; args: readonly unknown[] }[] | undefined) =>
   (requests ?? []).filter((r) => r.method === 'core.get_free_space').map((r) => r.args[0]);
 
+/** Spies on every answer kept encoded: when it is decoded, when it is released. */
+function spyOnEncodedAnswers() {
+  const release = vi.spyOn(EncodedRencode.prototype, 'release');
+  const decode = vi.spyOn(EncodedRencode.prototype, 'decode');
+  cleanups.push(async () => {
+    release.mockRestore();
+    decode.mockRestore();
+  });
+  return { release, decode };
+}
+
 describe('DaemonSession answers', () => {
   it('releases every answer kept encoded once the scrape has read it, and reads it before', async () => {
-    const release = vi.spyOn(EncodedRencode.prototype, 'release');
-    const decode = vi.spyOn(EncodedRencode.prototype, 'decode');
-    cleanups.push(async () => {
-      release.mockRestore();
-      decode.mockRestore();
-    });
+    const { release, decode } = spyOnEncodedAnswers();
     const { session } = await sessionWith({ yaml: 'per_torrent: { enabled: true }' });
     const families = await session.scrape(5);
     expect(up(families)).toBe(1);
@@ -87,12 +93,7 @@ describe('DaemonSession answers', () => {
   });
 
   it('releases the answer of every aggregates-only scrape, which is only visited, never decoded', async () => {
-    const release = vi.spyOn(EncodedRencode.prototype, 'release');
-    const decode = vi.spyOn(EncodedRencode.prototype, 'decode');
-    cleanups.push(async () => {
-      release.mockRestore();
-      decode.mockRestore();
-    });
+    const { release, decode } = spyOnEncodedAnswers();
     const { session } = await sessionWith({ yaml: 'per_torrent: { enabled: false }' });
     for (let scrape = 1; scrape <= 3; scrape++) {
       expect(up(await session.scrape(5))).toBe(1);
