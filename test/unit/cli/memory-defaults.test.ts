@@ -1,6 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heapFlagsInEffect, MEMORY_DEFAULTS, memoryFlagsToSet, nodeFlags } from '../../../src/cli/memory-defaults.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -52,10 +54,15 @@ describe('V8 memory defaults', () => {
   });
 });
 
+/** The built CLI the started-CLI tests run (see their `beforeAll`). */
+let builtCli: string;
+/** Preloaded with `--expose-gc`: a full collection on SIGUSR2, once the CLI has set its defaults. */
+const FULL_GC_ON_SIGNAL = 'data:text/javascript,process.on("SIGUSR2",()=>globalThis.gc())';
+
 /**
- * The started CLI (`nodeArgs` before the script, plus V8's GC trace and a full collection every 200,000
- * allocations): its `listening` line's `heapFlags`, its new space size, and the old-generation growth
- * factor V8 applied after its last full collection before it listened.
+ * The started CLI (`nodeArgs` before the script, plus V8's GC trace): its `listening` line's
+ * `heapFlags`, its new space size, and the old-generation growth factor V8 applied in a full
+ * collection after it listened.
  */
 async function startedHeap(
   nodeArgs: readonly string[],
@@ -68,10 +75,10 @@ async function startedHeap(
     [
       ...nodeArgs,
       '--trace-gc-verbose',
-      '--gc-interval=200000',
+      '--expose-gc',
       '--import',
-      'tsx',
-      'src/cli.ts',
+      FULL_GC_ON_SIGNAL,
+      builtCli,
       '--web.listen-address',
       '127.0.0.1:0',
     ],
@@ -100,10 +107,19 @@ async function startedHeap(
     const newSpace = /^nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)$/m.exec(metrics)?.[1];
     // V8's own words after a full collection: "[HeapController] Limit: old size: … KB, new limit: … KB
     // (1.5)" (Node 20, 22), or the factor on the line before, "[HeapController] factor 1.5 based on …" (24+).
-    const beforeListening = output.slice(0, output.indexOf('"msg":"listening"'));
+    const listenedAt = output.indexOf('"msg":"listening"');
+    child.kill('SIGUSR2');
+    for (
+      let waited = 0;
+      !/\[HeapController\] Limit/.test(output.slice(listenedAt)) && waited < SPAWN_TIMEOUT_MS;
+      waited += 50
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const afterListening = output.slice(listenedAt);
     let last: string | undefined;
     let stated: string | undefined;
-    for (const [, factor, limit] of beforeListening.matchAll(
+    for (const [, factor, limit] of afterListening.matchAll(
       /\[HeapController\] (?:factor (\d+(?:\.\d+)?) based|Limit: [^\n(]*(?:\((\d+(?:\.\d+)?)\))?)/g,
     )) {
       if (factor !== undefined) stated = factor;
@@ -121,7 +137,7 @@ async function startedHeap(
 
 /**
  * The young generation stays at the size it had when the defaults were set: two semi-spaces of
- * V8's initial 1 MiB under `node dist/cli.js`; here tsx's loader runs first and may have doubled it.
+ * V8's initial 1 MiB under the built CLI, at most one doubling before them.
  */
 const STOPPED_NEW_SPACE_BYTES = 4 * 1024 * 1024;
 
@@ -133,6 +149,22 @@ function growthFactorOf(heapFlags: readonly string[]): number {
 }
 
 describe('the started CLI', () => {
+  // The CLI as built (`tsc -p tsconfig.build.json`, ~6 s) and run by plain node, as it ships: under
+  // tsx's loader, which allocates before the CLI's first module runs, V8 had sometimes already grown
+  // the young generation to its maximum (1 run in 6 on Node 22) before the defaults were set.
+  let builtDir: string;
+  beforeAll(() => {
+    // Beside dist/, so that the built modules find package.json as dist/'s do (`../package.json`).
+    builtDir = mkdtempSync(join(root, '.memory-defaults-build-'));
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', builtDir, '--declaration', 'false'], {
+      cwd: root,
+      timeout: 2 * SPAWN_TIMEOUT_MS,
+    });
+    builtCli = join(builtDir, 'cli.js');
+  }, 2 * SPAWN_TIMEOUT_MS);
+  afterAll(() => rmSync(builtDir, { recursive: true, force: true }));
+
   it("runs with the defaults, says so in its listening line; its young generation stops growing where the user's grows on, its old one grows by the reported factor", {
     timeout: 2 * SPAWN_TIMEOUT_MS,
   }, async () => {

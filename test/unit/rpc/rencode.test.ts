@@ -285,14 +285,23 @@ describe('releaseBytes', () => {
     expect(neighbour.toString()).toBe('another small buffer');
   });
 
-  it('never throws for an ArrayBuffer Node marked untransferable (its Buffer pool), and leaves it whole', () => {
-    const buffer = new ArrayBuffer(64 * 1024);
+  it('never detaches or throws for Node’s Buffer pool: a pool-sized ArrayBuffer marked untransferable', () => {
+    const buffer = new ArrayBuffer(Buffer.poolSize + 64);
     markAsUntransferable(buffer);
     const bytes = new Uint8Array(buffer).fill(3);
     releaseBytes(bytes);
     releaseBytes(bytes);
-    expect(bytes.length).toBe(64 * 1024);
-    expect(bytes[65_535]).toBe(3);
+    expect(bytes.length).toBe(Buffer.poolSize + 64);
+    expect(bytes[Buffer.poolSize]).toBe(3);
+  });
+
+  it('leaves a pooled Buffer and the Buffers beside it whole, at any size the pool hands out', () => {
+    const pooled = Buffer.allocUnsafe((Buffer.poolSize >>> 1) - 8).fill(1);
+    const beside = Buffer.allocUnsafe(16).fill(2);
+    expect(pooled.buffer).toBe(beside.buffer);
+    releaseBytes(pooled);
+    expect(pooled.every((byte) => byte === 1)).toBe(true);
+    expect(beside.every((byte) => byte === 2)).toBe(true);
   });
 
   it('EncodedRencode#release detaches the frame it was kept from, once read', () => {
