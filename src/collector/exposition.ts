@@ -1,4 +1,4 @@
-import { releaseBytes } from '../rpc/rencode.js';
+import { releaseBytes } from '../rpc/release-bytes.js';
 import { isColumnFamily, isSampleValue, type Labels, type MetricFamily, type ValueColumn } from './types.js';
 
 /** Content type of the Prometheus text format 0.0.4 (what prom-client's registry also declares). */

@@ -4,6 +4,7 @@
  */
 import { deflateSync, inflateSync, constants as zlibConstants } from 'node:zlib';
 import { DelugeLimitError, DelugeProtocolError } from './errors.js';
+import { releaseBytes } from './release-bytes.js';
 import {
   type DecodedMessage,
   decodeMessage,
@@ -15,7 +16,6 @@ import {
   type RencodeInput,
   RencodeLimitError,
   type RencodeValue,
-  releaseBytes,
   resolveDecodeLimits,
 } from './rencode.js';
 
